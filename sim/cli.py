@@ -1,0 +1,125 @@
+"""Command line: ``python -m sim run | list | validate``.
+
+Bad input (unknown key, wrong type, missing file, malformed YAML) exits with status 2 and one
+line on stderr that names the problem; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, NoReturn
+
+from sim.export import clean, summary_json, write_run
+from sim.runner import MODES, Result, run
+from sim.scenario import ScenarioError, bundled_ids, load_scenario, parse_assignment
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A command-line problem, reported on one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="python -m sim", description="Async Lab: sync vs async simulator")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    p_run = sub.add_parser("run", help="run a scenario and print its summary")
+    p_run.add_argument("scenario", help="bundled scenario id or path to a YAML file")
+    p_run.add_argument("--mode", choices=["sync", "async", "both"], default=None,
+                       help="design to simulate (default: the scenario's mode)")
+    p_run.add_argument("--seed", type=int, default=None, help="random seed (default: scenario's)")
+    p_run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a scenario key, e.g. workers.count=4 (repeatable)")
+    p_run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p_run.add_argument("--out", metavar="DIR", help="write summary, records and scenario here")
+    p_run.add_argument("--charts", default="", metavar="FORMATS",
+                       help="with --out: also write charts, e.g. png,svg,html")
+    sub.add_parser("list", help="list bundled scenarios")
+    p_val = sub.add_parser("validate", help="check a scenario file")
+    p_val.add_argument("file", help="path to a YAML file (or a bundled id)")
+    return parser
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def table(results: dict[str, Result]) -> str:
+    """A readable side-by-side table of the summaries."""
+    modes = list(results)
+    rows: list[tuple[str, list[str]]] = []
+    first = results[modes[0]].summary
+    for section, values in first.items():
+        if isinstance(values, dict):
+            for key in values:
+                if isinstance(values[key], (dict, list)):
+                    continue
+                rows.append((f"{section}.{key}",
+                             [_fmt(results[m].summary[section][key]) for m in modes]))
+        elif isinstance(values, (int, float)) and not isinstance(values, bool):
+            rows.append((section, [_fmt(results[m].summary[section]) for m in modes]))
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{'':<{width}}  " + "  ".join(f"{m:>12}" for m in modes)]
+    lines += [f"{name:<{width}}  " + "  ".join(f"{v:>12}" for v in vals) for name, vals in rows]
+    for mode in modes:
+        lines += [f"warning ({mode}): {w}" for w in results[mode].warnings]
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = dict(parse_assignment(item) for item in args.set)
+    scenario = load_scenario(args.scenario, overrides)
+    modes = MODES if args.mode == "both" else (args.mode or scenario.mode,)
+    results = {mode: run(scenario, mode, args.seed) for mode in modes}
+    if args.out:
+        write_run(results, args.out)
+        if args.charts:
+            from sim.export_charts import write_charts  # plotly only when asked for
+
+            write_charts(results, args.out, args.charts.split(","))
+    if args.json:
+        print(summary_json(results))
+    else:
+        print(f"{scenario.title} [{scenario.id}], seed {next(iter(results.values())).seed}")
+        print(table(results))
+    return 0
+
+
+def cmd_list(_args: argparse.Namespace) -> int:
+    for scenario_id in bundled_ids():
+        scenario = load_scenario(scenario_id)
+        print(f"{scenario_id:<28} {scenario.title}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.file)
+    print(f"ok: {args.file} ({scenario.id}: {scenario.title})")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "list": cmd_list, "validate": cmd_validate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, ScenarioError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return 0
+
+
+__all__ = ["clean", "main"]

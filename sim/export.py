@@ -1,0 +1,63 @@
+"""Files out of a run: summary JSON, record CSVs, the effective scenario YAML.
+
+``write_run(results, out_dir)`` writes ``summary.json``, ``requests.csv``, ``attempts.csv``,
+``tasks.csv``, ``timeseries.csv`` and ``scenario.yaml`` (with the seed used), so a run can be
+reproduced from its folder. With both modes the CSVs go to ``sync/`` and ``async/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from sim.runner import Result
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become None."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def summary_json(results: dict[str, Result]) -> str:
+    """One JSON object: the summary, or ``{"sync": ..., "async": ...}`` for several modes."""
+    if len(results) == 1:
+        payload = next(iter(results.values())).summary
+    else:
+        payload = {mode: r.summary for mode, r in results.items()}
+    return json.dumps(clean(payload), indent=2, allow_nan=False)
+
+
+def effective_yaml(result: Result) -> str:
+    """The scenario as run, with the seed that was used."""
+    return result.scenario.model_copy(update={"seed": result.seed}).to_yaml()
+
+
+def write_records(result: Result, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("requests", "tasks", "attempts", "timeseries"):
+        path = folder / f"{name}.csv"
+        getattr(result, name).to_csv(path, index=False)
+        written.append(path)
+    return written
+
+
+def write_run(results: dict[str, Result], out_dir: str | Path) -> list[Path]:
+    """Write summary, records and scenario for one or more modes; returns the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    first = next(iter(results.values()))
+    written = [out / "summary.json", out / "scenario.yaml"]
+    written[0].write_text(summary_json(results) + "\n", encoding="utf-8")
+    written[1].write_text(effective_yaml(first), encoding="utf-8")
+    for mode, result in results.items():
+        written += write_records(result, out if len(results) == 1 else out / mode)
+    return written

@@ -1,0 +1,103 @@
+"""Summaries and time series computed from a run's records (pandas/numpy only).
+
+Definitions (also on the About page):
+- response time: request arrival -> the response leaves the web tier (success or error);
+  timed-out requests are counted in ``timed_out`` and left out of the percentiles;
+- task latency: request arrival -> the task's final success; failed tasks excluded;
+- queue wait: first publish -> first start on a worker (sync: the wait for a web thread);
+- throughput: responses completed in ``[0, duration]`` divided by ``duration``;
+- utilization: busy time of the threads (slots) over their number × run length.
+Requests that arrived before ``warmup`` are left out of means and percentiles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.records import REQUEST_OUTCOMES, TASK_STATES
+
+PERCENTILES = (50, 95, 99)
+
+
+def describe(values: np.ndarray, with_max: bool = False) -> dict[str, float | None]:
+    """mean, p50, p95, p99 (and max) of ``values``; None where there are no values."""
+    values = values[~np.isnan(values)]
+    keys = ["mean", *(f"p{p}" for p in PERCENTILES)] + (["max"] if with_max else [])
+    if values.size == 0:
+        return dict.fromkeys(keys)
+    out: dict[str, float | None] = {"mean": float(values.mean())}
+    for p, v in zip(PERCENTILES, np.percentile(values, PERCENTILES), strict=False):
+        out[f"p{p}"] = float(v)
+    if with_max:
+        out["max"] = float(values.max())
+    return out
+
+
+def _counts(column: pd.Series, names: tuple[str, ...]) -> dict[str, int]:
+    counts = column.value_counts()
+    return {name: int(counts.get(name, 0)) for name in names}
+
+
+def response_times(requests: pd.DataFrame, warmup: float = 0.0) -> np.ndarray:
+    """Seconds each answered (not timed-out) request waited, after the warm-up."""
+    answered = requests["outcome"].isin(["completed", "failed"]) & (requests["arrival"] >= warmup)
+    rows = requests[answered]
+    return (rows["end"] - rows["arrival"]).to_numpy()
+
+
+def task_latencies(tasks: pd.DataFrame, requests: pd.DataFrame, warmup: float = 0.0) -> np.ndarray:
+    ok = tasks[tasks["state"] == "succeeded"]
+    arrival = requests["arrival"].to_numpy()[ok["request_id"].to_numpy()]
+    keep = arrival >= warmup
+    return (ok["finished"].to_numpy() - arrival)[keep]
+
+
+def queue_waits(mode: str, tasks: pd.DataFrame, requests: pd.DataFrame,
+                warmup: float = 0.0) -> np.ndarray:
+    if mode == "sync":
+        rows = requests[requests["arrival"] >= warmup]
+        return (rows["start"] - rows["arrival"]).to_numpy()
+    arrival = requests["arrival"].to_numpy()[tasks["request_id"].to_numpy()]
+    waits = (tasks["first_start"] - tasks["published"]).to_numpy()
+    return waits[arrival >= warmup]
+
+
+def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, warmup: float,
+              end_time: float, busy_area: dict[str, float], capacity: dict[str, int],
+              retries: int, warnings: list[str]) -> dict[str, Any]:
+    """The summary dict of DESIGN.md "Summary keys" (plus a few extra keys)."""
+    requests, tasks = frames["requests"], frames["tasks"]
+    req_counts = _counts(requests["outcome"], REQUEST_OUTCOMES)
+    task_counts = _counts(tasks["state"], TASK_STATES)
+    completed_in_window = int(((requests["outcome"] == "completed")
+                               & (requests["end"] <= duration)).sum())
+    utilization = {
+        name: (busy_area[name] / (capacity[name] * end_time) if end_time > 0 else 0.0)
+        for name in capacity
+    }
+    return {
+        "mode": mode,
+        "requests": {"arrived": len(requests), **{k: req_counts[k] for k in
+                     ("completed", "failed", "timed_out", "in_flight")}},
+        "response_time_s": describe(response_times(requests, warmup), with_max=True),
+        "throughput_rps": completed_in_window / duration,
+        "tasks": {
+            "published": len(tasks),
+            "succeeded": task_counts["succeeded"],
+            "failed": task_counts["failed"],
+            "dead_lettered": task_counts["dead_lettered"],
+            "lost": task_counts["lost"],
+            "duplicates": int(tasks["duplicates"].sum()),
+            "retries": retries,
+            "in_queue": task_counts["in_queue"],
+            "in_progress": task_counts["in_progress"],
+        },
+        "task_latency_s": describe(task_latencies(tasks, requests, warmup)),
+        "queue_wait_s": describe(queue_waits(mode, tasks, requests, warmup)),
+        "utilization": utilization,
+        "run": {"end_time_s": end_time, "duration_s": duration, "warmup_s": warmup},
+        "warnings": list(warnings),
+    }

@@ -1,0 +1,71 @@
+"""Retry policy: how long to wait before the next attempt of a failed task.
+
+Backoff (``none`` | ``fixed`` | ``exponential``) gives the ceiling of the n-th delay; jitter
+spreads it, as defined in Marc Brooker's AWS Architecture Blog article "Exponential Backoff And
+Jitter" (2015):
+
+- none:         d = min(cap, base * 2**n)            (exponential; fixed is min(cap, base))
+- full:         uniform(0, d)
+- equal:        d/2 + uniform(0, d/2)
+- decorrelated: min(cap, uniform(base, 3 * previous))  with previous starting at base
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sim.scenario import Retry
+
+Uniform = Callable[[], float]  # a U(0,1) draw
+
+
+def ceiling(policy: Retry, retry_index: int) -> float:
+    """The un-jittered delay before retry number ``retry_index`` (0 for the first retry)."""
+    if policy.backoff == "none":
+        return 0.0
+    if policy.backoff == "fixed":
+        return min(policy.cap, policy.base)
+    return min(policy.cap, policy.base * 2.0 ** min(retry_index, 1000))
+
+
+def _none(policy: Retry, d: float, previous: float, u: Uniform) -> float:
+    return d
+
+
+def _full(policy: Retry, d: float, previous: float, u: Uniform) -> float:
+    return d * u()
+
+
+def _equal(policy: Retry, d: float, previous: float, u: Uniform) -> float:
+    return d / 2 + d / 2 * u()
+
+
+def _decorrelated(policy: Retry, d: float, previous: float, u: Uniform) -> float:
+    if policy.backoff == "none":
+        return 0.0
+    low, high = policy.base, max(policy.base, 3 * previous)
+    return min(policy.cap, low + (high - low) * u())
+
+
+JITTERS: dict[str, Callable[[Retry, float, float, Uniform], float]] = {
+    "none": _none,
+    "full": _full,
+    "equal": _equal,
+    "decorrelated": _decorrelated,
+}
+
+
+def next_delay(policy: Retry, retry_index: int, previous: float, u: Uniform) -> float:
+    """Delay before retry ``retry_index`` (0-based); ``previous`` is the last delay used
+    (``policy.base`` before the first retry), ``u`` draws uniforms on [0, 1)."""
+    return JITTERS[policy.jitter](policy, ceiling(policy, retry_index), previous, u)
+
+
+def delays(policy: Retry, u: Uniform) -> list[float]:
+    """The whole sequence of delays for one task that fails every attempt."""
+    out: list[float] = []
+    previous = policy.base
+    for n in range(policy.max_retries):
+        previous = next_delay(policy, n, previous, u)
+        out.append(previous)
+    return out

@@ -1,0 +1,79 @@
+"""Run a scenario: ``run(scenario, mode, seed) -> Result``; ``compare``; ``replicate``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from sim.capacity import load_warnings
+from sim.metrics import summarize
+from sim.model.system import System
+from sim.scenario import Scenario, ScenarioError
+from sim.theory import UnstableQueueError
+
+Mode = Literal["sync", "async"]
+MODES: tuple[Mode, ...] = ("sync", "async")
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one run produced: the summary and the record frames."""
+
+    scenario: Scenario
+    mode: Mode
+    seed: int
+    summary: dict[str, Any]
+    requests: pd.DataFrame
+    tasks: pd.DataFrame
+    attempts: pd.DataFrame
+    timeseries: pd.DataFrame
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.summary["warnings"]
+
+
+def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None) -> Result:
+    """Simulate ``scenario`` once in ``mode`` (default: the scenario's) with ``seed``."""
+    mode = mode or scenario.mode
+    if mode not in MODES:
+        raise ScenarioError(f"mode: must be one of sync, async, got {mode!r}")
+    seed = scenario.seed if seed is None else int(seed)
+    system = System(scenario, mode, seed)
+    end = system.run()
+    frames = system.rec.frames()
+    levels = system.rec.levels
+    workers = scenario.workers
+    summary = summarize(
+        frames,
+        mode=mode,
+        duration=scenario.duration,
+        warmup=scenario.warmup,
+        end_time=end,
+        busy_area={"web": levels["web_busy"].area_at(end),
+                   "workers": levels["worker_busy"].area_at(end)},
+        capacity={"web": scenario.web.workers, "workers": workers.count * workers.concurrency},
+        retries=system.retries,
+        warnings=load_warnings(scenario, mode) + system.warnings,
+    )
+    summary["time_avg"] = {name: (level.area_at(end) / end if end > 0 else 0.0)
+                           for name, level in levels.items()}
+    return Result(scenario, mode, seed, summary, frames["requests"], frames["tasks"],
+                  frames["attempts"], frames["timeseries"])
+
+
+def compare(scenario: Scenario, seed: int | None = None) -> dict[str, Result]:
+    """The same traffic through both designs: ``{"sync": Result, "async": Result}``."""
+    return {mode: run(scenario, mode, seed) for mode in MODES}
+
+
+def replicate(scenario: Scenario, mode: Mode | None = None, seeds: range | list[int] = range(5)
+              ) -> list[dict[str, Any]]:
+    """Summaries of independent replications (one per seed)."""
+    return [run(scenario, mode, seed).summary for seed in seeds]
+
+
+__all__ = ["Result", "UnstableQueueError", "compare", "replicate", "run"]

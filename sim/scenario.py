@@ -1,0 +1,339 @@
+"""The scenario schema: what a simulated system looks like, validated.
+
+A scenario is a frozen pydantic model (unknown keys rejected) loaded from YAML with the safe
+loader. Changes are validated copies: ``apply_overrides(scenario, {"workers.count": 4})``.
+Every validation problem becomes a :class:`ScenarioError` whose message names the field path
+and the allowed values, e.g. ``workers.count: must be ≥ 1, got 0``.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class ScenarioError(ValueError):
+    """A scenario (file, dict or override) that is not valid; the message is one line."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- distributions -------------------------------------------------------------------------
+
+
+class ConstantDist(Strict):
+    dist: Literal["constant"] = "constant"
+    value: float = Field(ge=0, description="the fixed time, seconds")
+
+
+class ExponentialDist(Strict):
+    dist: Literal["exponential"] = "exponential"
+    mean: float = Field(gt=0, description="mean, seconds")
+
+
+class LognormalDist(Strict):
+    dist: Literal["lognormal"] = "lognormal"
+    mean: float = Field(gt=0, description="mean, seconds")
+    cv: float = Field(ge=0, le=10, description="coefficient of variation (std / mean)")
+
+
+class UniformDist(Strict):
+    dist: Literal["uniform"] = "uniform"
+    low: float = Field(ge=0, description="smallest value, seconds")
+    high: float = Field(ge=0, description="largest value, seconds")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformDist:
+        if self.high < self.low:
+            raise ValueError(f"high: must be ≥ low ({self.low:g}), got {self.high:g}")
+        return self
+
+
+class ErlangDist(Strict):
+    dist: Literal["erlang"] = "erlang"
+    mean: float = Field(gt=0, description="mean, seconds")
+    k: int = Field(ge=1, le=1000, description="number of exponential phases")
+
+
+Distribution = Annotated[
+    Union[ConstantDist, ExponentialDist, LognormalDist, UniformDist, ErlangDist],
+    Field(discriminator="dist"),
+]
+
+
+# --- parts of the system -------------------------------------------------------------------
+
+
+class Arrivals(Strict):
+    rate: float = Field(gt=0, le=100_000, description="requests per second (Poisson)")
+
+
+class Web(Strict):
+    workers: int = Field(default=8, ge=1, le=10_000, description="web threads")
+    service: Distribution = ExponentialDist(mean=0.02)
+    publish: Distribution = ConstantDist(value=0.002)
+    timeout: float | None = Field(default=None, gt=0, description="client gives up after, s")
+
+
+class Task(Strict):
+    service: Distribution = LognormalDist(mean=0.8, cv=0.5)
+    failure_rate: float = Field(default=0.0, ge=0, le=1, description="chance an attempt fails")
+
+
+class RabbitMQBroker(Strict):
+    kind: Literal["rabbitmq"] = "rabbitmq"
+
+
+Broker = Annotated[Union[RabbitMQBroker], Field(discriminator="kind")]
+
+
+class Workers(Strict):
+    count: int = Field(default=2, ge=1, le=1000, description="worker processes")
+    concurrency: int = Field(default=4, ge=1, le=1000, description="slots per worker")
+    prefetch_multiplier: int = Field(default=1, ge=1, le=1000)
+    acks_late: bool = False
+
+
+class Retry(Strict):
+    max_retries: int = Field(default=3, ge=0, le=100)
+    backoff: Literal["none", "fixed", "exponential"] = "exponential"
+    base: float = Field(default=1.0, ge=0, description="first delay, seconds")
+    cap: float = Field(default=60.0, ge=0, description="longest delay, seconds")
+    jitter: Literal["none", "full", "equal", "decorrelated"] = "full"
+
+
+class Limits(Strict):
+    max_in_system: int = Field(default=50_000, ge=10, description="stop bound (overload)")
+    max_drain: float | None = Field(default=None, gt=0, description="drain time bound, s")
+
+
+class Scenario(Strict):
+    id: str = Field(default="custom", pattern=r"^[A-Za-z0-9_\-]+$")
+    title: str = "Custom scenario"
+    description: str = ""
+    topic: str = "basics"
+    duration: float = Field(default=120.0, gt=0, le=10_000_000, description="seconds of arrivals")
+    warmup: float = Field(default=0.0, ge=0, description="seconds dropped from statistics")
+    seed: int = Field(default=42, ge=0, le=2**63 - 1)
+    mode: Literal["sync", "async"] = "async"
+    arrivals: Arrivals = Arrivals(rate=20)
+    web: Web = Web()
+    task: Task = Task()
+    broker: Broker = RabbitMQBroker()
+    workers: Workers = Workers()
+    retry: Retry = Retry()
+    limits: Limits = Limits()
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> Scenario:
+        if self.warmup >= self.duration:
+            raise ValueError(
+                f"warmup: must be < duration ({self.duration:g}), got {self.warmup:g}"
+            )
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+
+# --- error messages ------------------------------------------------------------------------
+
+
+def _variants(annotation: Any) -> dict[str, type[BaseModel]]:
+    """Tagged-union members of a field annotation, by their tag value."""
+    args = getattr(annotation, "__args__", None) or (annotation,)
+    found: dict[str, type[BaseModel]] = {}
+    for arg in args:
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            for tag_field in ("dist", "kind"):
+                field = arg.model_fields.get(tag_field)
+                if field is not None:
+                    found[str(field.default)] = arg
+    return found
+
+
+def _walk(loc: tuple[Any, ...]) -> tuple[str, type[BaseModel] | None]:
+    """Dotted path of an error location (union tags left out) and the model owning its last key."""
+    keys = [str(k) for k in loc]
+    model: type[BaseModel] | None = Scenario
+    owner: type[BaseModel] | None = Scenario
+    parts: list[str] = []
+    i = 0
+    while i < len(keys):
+        parts.append(keys[i])
+        owner = model
+        field = model.model_fields.get(keys[i]) if model is not None else None
+        i += 1
+        if field is None:
+            model = None
+            continue
+        variants = _variants(field.annotation)
+        if variants and i < len(keys) and keys[i] in variants:
+            model = variants[keys[i]]
+            i += 1
+        elif len(variants) == 1:
+            model = next(iter(variants.values()))
+        elif isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            model = field.annotation
+        else:
+            model = None
+    return ".".join(parts), owner
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
+    bounds = {"greater_than_equal": ("≥", "ge"), "greater_than": (">", "gt"),
+              "less_than_equal": ("≤", "le"), "less_than": ("<", "lt")}
+    if kind in bounds:
+        sign, key = bounds[kind]
+        return f"must be {sign} {ctx[key]:g}, got {got!r}"
+    if kind == "literal_error":
+        return f"must be one of {ctx['expected']}, got {got!r}"
+    if kind == "union_tag_invalid":
+        return f"must be one of {ctx['expected_tags']}, got {ctx.get('tag')!r}"
+    if kind == "missing":
+        return "is required"
+    if kind.startswith(("int_", "float_", "bool_", "string_")) and kind.endswith(("_type",
+                                                                                   "_parsing")):
+        expected = kind.split("_")[0].replace("float", "number").replace("int", "whole number")
+        return f"must be a {expected}, got {got!r}"
+    if kind == "int_from_float":
+        return f"must be a whole number, got {got!r}"
+    if kind == "model_type" or kind == "model_attributes_type":
+        return f"must be a mapping of keys, got {got!r}"
+    if kind == "string_pattern_mismatch":
+        return f"may use letters, digits, _ and - only, got {got!r}"
+    msg = error["msg"]
+    return msg.removeprefix("Value error, ")
+
+
+def format_error(exc: ValidationError) -> str:
+    """One line naming the first invalid field and what is allowed."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    error = errors[0]
+    path, owner = _walk(tuple(error["loc"]))
+    if error["type"] == "extra_forbidden":
+        allowed = sorted(owner.model_fields) if owner is not None else []
+        parent = path.rsplit(".", 1)[0] if "." in path else "scenario"
+        return f"{path}: unknown key; allowed keys in {parent}: {', '.join(allowed)}"
+    if error["type"] == "union_tag_not_found" and owner is not None:
+        field = owner.model_fields[path.rsplit(".", 1)[-1]]
+        tag = error["ctx"]["discriminator"].strip("'")
+        return f"{path}: needs '{tag}', one of {', '.join(_variants(field.annotation))}"
+    more = len(errors) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    if error["type"] == "value_error":  # our own checks say "field: problem"
+        return f"{path + '.' if path else ''}{_describe(error)}{suffix}"
+    return f"{path or 'scenario'}: {_describe(error)}{suffix}"
+
+
+# --- loading and overriding ----------------------------------------------------------------
+
+
+def from_dict(data: Any) -> Scenario:
+    """Validate a plain mapping into a Scenario, raising ScenarioError."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"scenario: must be a mapping of keys, got {type(data).__name__}")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_error(exc)) from None
+
+
+def parse_yaml(text: str, source: str = "scenario") -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise ScenarioError(f"{source}: malformed YAML{where}: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: must be a mapping of keys, got {type(data).__name__}")
+    return data
+
+
+def bundled_ids() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A bundled scenario id or a path to a YAML file."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"{name_or_path}: no such file")
+        return path
+    bundled = SCENARIO_DIR / f"{name_or_path}.yaml"
+    if bundled.is_file():
+        return bundled
+    known = ", ".join(bundled_ids())
+    raise ScenarioError(f"{name_or_path}: no such file or bundled scenario (bundled: {known})")
+
+
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load a bundled scenario by id or a YAML file by path, then apply dotted overrides."""
+    path = resolve_path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    data = parse_yaml(text, str(path))
+    if overrides:
+        data = _set_many(data, overrides)
+    return from_dict(data)
+
+
+def _set_many(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(data)
+    for key, value in overrides.items():
+        _set_dotted(data, key, value)
+    return data
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    if not all(parts):
+        raise ScenarioError(f"{key}: not a dotted key like workers.count")
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise ScenarioError(f"{'.'.join(parts[: i + 1])}: is a value, not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A validated copy of ``scenario`` with dotted keys changed; the original is untouched."""
+    if not overrides:
+        return scenario
+    return from_dict(_set_many(scenario.to_dict(), overrides))
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``workers.count=4`` -> ("workers.count", 4); the value is read as a YAML scalar."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError(f"--set {text}: expected KEY=VALUE, e.g. workers.count=4")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        raise ScenarioError(f"{key}: cannot read value {raw!r}") from None
+    return key, value

@@ -1,0 +1,34 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sim import Scenario
+from sim.scenario import from_dict
+
+
+def mmc_scenario(lam: float, mean_service: float, c: int, duration: float,
+                 service: dict[str, Any] | None = None, **extra: Any) -> Scenario:
+    """The full model configured as a plain M/M/c (or M/G/c with ``service``)."""
+    data: dict[str, Any] = {
+        "duration": duration,
+        "mode": "async",
+        "arrivals": {"rate": lam},
+        "web": {"workers": 1000, "service": {"dist": "constant", "value": 0},
+                "publish": {"dist": "constant", "value": 0}},
+        "task": {"service": service or {"dist": "exponential", "mean": mean_service},
+                 "failure_rate": 0},
+        "workers": {"count": c, "concurrency": 1, "prefetch_multiplier": 1, "acks_late": True},
+        "retry": {"max_retries": 0},
+        "limits": {"max_in_system": 1_000_000},
+    }
+    data.update(extra)
+    return from_dict(data)
+
+
+@pytest.fixture
+def small_scenario() -> Scenario:
+    return from_dict({"duration": 30, "arrivals": {"rate": 10}})

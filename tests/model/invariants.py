@@ -1,0 +1,47 @@
+"""Invariants every run must satisfy (used by several test modules)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.runner import Result
+
+
+def check_conservation(result: Result) -> None:
+    s = result.summary
+    req, tasks = s["requests"], s["tasks"]
+    assert req["arrived"] == req["completed"] + req["failed"] + req["timed_out"] + req["in_flight"]
+    ends = ("succeeded", "failed", "dead_lettered", "lost", "in_queue", "in_progress")
+    assert tasks["published"] == sum(tasks[k] for k in ends)
+    assert len(result.requests) == req["arrived"]
+    assert len(result.tasks) == tasks["published"]
+
+
+def check_attempts(result: Result) -> None:
+    max_tries = result.scenario.retry.max_retries + 1
+    counts = result.attempts.groupby("task_id").size()
+    assert (counts <= max_tries + result.tasks["duplicates"].max() + 1).all()
+    assert (result.tasks["attempts"] <= max_tries + result.tasks["duplicates"]).all()
+
+
+def check_ordering(result: Result) -> None:
+    r = result.requests
+    started = r.dropna(subset=["start"])
+    assert (started["start"] >= started["arrival"]).all()
+    ended = r.dropna(subset=["end"])
+    assert (ended["end"] >= ended["start"]).all()
+    a = result.attempts.dropna(subset=["end"])
+    assert (a["end"] >= a["start"]).all()
+    assert (result.attempts["start"] >= result.attempts["enqueued"]).all()
+    t = result.tasks.dropna(subset=["first_start"])
+    assert (t["first_start"] >= t["published"]).all()
+    arrival = r["arrival"].to_numpy()
+    assert np.all(np.diff(arrival) >= 0)
+
+
+def check_all(result: Result) -> None:
+    check_conservation(result)
+    check_attempts(result)
+    check_ordering(result)
+    for value in result.summary["utilization"].values():
+        assert 0.0 <= value <= 1.0 + 1e-9

@@ -1,0 +1,89 @@
+"""Conservation, attempt limits and ordering on bundled and on random valid scenarios."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import load_scenario, run
+from sim.scenario import bundled_ids, from_dict
+from tests.model.invariants import check_all
+
+DISTS = st.one_of(
+    st.builds(lambda v: {"dist": "constant", "value": v}, st.floats(0, 2)),
+    st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(0.01, 2)),
+    st.builds(lambda m, cv: {"dist": "lognormal", "mean": m, "cv": cv},
+              st.floats(0.01, 2), st.floats(0, 3)),
+    st.builds(lambda lo, w: {"dist": "uniform", "low": lo, "high": lo + w},
+              st.floats(0, 1), st.floats(0, 1)),
+    st.builds(lambda m, k: {"dist": "erlang", "mean": m, "k": k},
+              st.floats(0.01, 2), st.integers(1, 5)),
+)
+
+
+@st.composite
+def scenarios(draw):
+    return {
+        "duration": draw(st.floats(1, 40)),
+        "seed": draw(st.integers(0, 2**32)),
+        "arrivals": {"rate": draw(st.floats(0.5, 40))},
+        "web": {"workers": draw(st.integers(1, 16)), "service": draw(DISTS),
+                "publish": draw(DISTS),
+                "timeout": draw(st.one_of(st.none(), st.floats(0.1, 10)))},
+        "task": {"service": draw(DISTS), "failure_rate": draw(st.floats(0, 1))},
+        "workers": {"count": draw(st.integers(1, 5)), "concurrency": draw(st.integers(1, 4)),
+                    "prefetch_multiplier": draw(st.integers(1, 4)),
+                    "acks_late": draw(st.booleans())},
+        "retry": {"max_retries": draw(st.integers(0, 4)),
+                  "backoff": draw(st.sampled_from(["none", "fixed", "exponential"])),
+                  "base": draw(st.floats(0, 2)), "cap": draw(st.floats(0, 10)),
+                  "jitter": draw(st.sampled_from(["none", "full", "equal", "decorrelated"]))},
+        "limits": {"max_in_system": draw(st.integers(10, 2000))},
+    }
+
+
+@pytest.mark.parametrize("scenario_id", bundled_ids())
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_bundled_scenarios_keep_every_request_and_task(scenario_id, mode):
+    check_all(run(load_scenario(scenario_id), mode))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=scenarios(), mode=st.sampled_from(["sync", "async"]))
+def test_random_scenarios_keep_every_request_and_task(data, mode):
+    check_all(run(from_dict(data), mode))
+
+
+def test_overload_stops_at_the_bound_with_a_warning():
+    scenario = from_dict({"duration": 100_000, "arrivals": {"rate": 50},
+                          "task": {"service": {"dist": "constant", "value": 1.0}},
+                          "workers": {"count": 1, "concurrency": 2},
+                          "limits": {"max_in_system": 2000}})
+    result = run(scenario, "async")
+    assert any("overloaded" in w for w in result.warnings)
+    assert result.summary["run"]["end_time_s"] < 1000
+    assert result.summary["tasks"]["in_queue"] > 1000
+    check_all(result)
+
+
+def test_overloaded_sync_web_tier_also_stops():
+    scenario = from_dict({"duration": 100_000, "arrivals": {"rate": 50},
+                          "web": {"workers": 4},
+                          "task": {"service": {"dist": "constant", "value": 1.0}},
+                          "limits": {"max_in_system": 1000}})
+    result = run(scenario, "sync")
+    assert any("web threads" in w for w in result.warnings)
+    assert any("stopped at" in w for w in result.warnings)
+    check_all(result)
+
+
+def test_client_timeout_counts_timed_out_not_in_percentiles():
+    scenario = from_dict({"duration": 60, "arrivals": {"rate": 12},
+                          "web": {"workers": 4, "timeout": 1.0},
+                          "task": {"service": {"dist": "constant", "value": 0.5}}})
+    result = run(scenario, "sync")
+    s = result.summary
+    assert s["requests"]["timed_out"] > 0
+    assert s["response_time_s"]["max"] <= 1.0
+    check_all(result)
