@@ -58,7 +58,7 @@ def test_mm1_prediction_is_rejected_for_constant_service():
     duration = 15_000 / lam
     scenario = mmc_scenario(lam, 1.0, 1, duration, warmup=duration * 0.1,
                             service={"dist": "constant", "value": 1.0})
-    low, high = interval(replicated_waits(scenario, range(5)))
+    _, high = interval(replicated_waits(scenario, range(5)))
     assert high < mmc(lam, 1.0, 1).wq
 
 

@@ -63,13 +63,13 @@ def test_overrides_make_a_validated_copy():
     assert changed.workers.count == 4
     assert changed.task.service.mean == 0.5
     assert base.workers.count == 2  # untouched
-    with pytest.raises(ScenarioError, match="workers.count: must be ≥ 1"):
+    with pytest.raises(ScenarioError, match=r"workers\.count: must be ≥ 1"):
         apply_overrides(base, {"workers.count": 0})
 
 
 def test_override_switching_distribution_kind_needs_its_parameters():
     base = load_scenario("email_signup")
-    with pytest.raises(ScenarioError, match="task.service"):
+    with pytest.raises(ScenarioError, match=r"task\.service"):
         apply_overrides(base, {"task.service.dist": "constant"})
     ok = load_scenario("email_signup", {"task.service": {"dist": "constant", "value": 0.4}})
     assert ok.task.service.value == 0.4
