@@ -65,9 +65,25 @@ def queue_waits(mode: str, tasks: pd.DataFrame, requests: pd.DataFrame,
     return waits[arrival >= warmup]
 
 
+def dead_letter_reasons(tasks: pd.DataFrame) -> dict[str, int]:
+    dead = tasks.loc[tasks["state"] == "dead_lettered", "reason"].astype(str)
+    return {str(k): int(v) for k, v in dead.value_counts().sort_index().items()}
+
+
+def lag_summary(timeseries: pd.DataFrame) -> dict[str, Any] | None:
+    """Kafka consumer lag: the largest backlog per partition (None without partitions)."""
+    columns = sorted((c for c in timeseries if c.startswith("lag_p") and c.endswith("_max")),
+                     key=lambda c: int(c[5:-4]))
+    if not columns:
+        return None
+    per_partition = [int(timeseries[c].max()) if len(timeseries) else 0 for c in columns]
+    return {"max": max(per_partition), "per_partition_max": per_partition}
+
+
 def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, warmup: float,
               end_time: float, busy_area: dict[str, float], capacity: dict[str, int],
-              retries: int, warnings: list[str]) -> dict[str, Any]:
+              retries: int, warnings: list[str],
+              per_worker: list[float] | None = None, rejected: int = 0) -> dict[str, Any]:
     """The summary dict of DESIGN.md "Summary keys" (plus a few extra keys)."""
     requests, tasks = frames["requests"], frames["tasks"]
     req_counts = _counts(requests["outcome"], REQUEST_OUTCOMES)
@@ -78,10 +94,12 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
         name: (busy_area[name] / (capacity[name] * end_time) if end_time > 0 else 0.0)
         for name in capacity
     }
-    return {
+    utilization["per_worker"] = list(per_worker or [])
+    summary = {
         "mode": mode,
         "requests": {"arrived": len(requests), **{k: req_counts[k] for k in
-                     ("completed", "failed", "timed_out", "in_flight")}},
+                     ("completed", "failed", "timed_out", "in_flight")},
+                     "retried": int(requests["client_retry"].sum())},
         "response_time_s": describe(response_times(requests, warmup), with_max=True),
         "throughput_rps": completed_in_window / duration,
         "tasks": {
@@ -94,6 +112,9 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
             "retries": retries,
             "in_queue": task_counts["in_queue"],
             "in_progress": task_counts["in_progress"],
+            "dead_lettered_by_reason": dead_letter_reasons(tasks),
+            "redeliveries": int(tasks["redeliveries"].sum()),
+            "rejected_publishes": rejected,
         },
         "task_latency_s": describe(task_latencies(tasks, requests, warmup)),
         "queue_wait_s": describe(queue_waits(mode, tasks, requests, warmup)),
@@ -101,3 +122,7 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
         "run": {"end_time_s": end_time, "duration_s": duration, "warmup_s": warmup},
         "warnings": list(warnings),
     }
+    lag = lag_summary(frames["timeseries"])
+    if lag is not None:
+        summary["lag"] = lag
+    return summary

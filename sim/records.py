@@ -40,9 +40,9 @@ class Level:
     def add(self, now: float, delta: int) -> None:
         self.area += self.value * (now - self.last)
         self.last = now
-        self.value += delta
-        if self.value > self.peak:
-            self.peak = self.value
+        value = self.value = self.value + delta
+        if value > self.peak:
+            self.peak = value
 
     def area_at(self, now: float) -> float:
         return self.area + self.value * (now - self.last)
@@ -56,6 +56,7 @@ class Recorder:
         self.req_start = array("d")
         self.req_end = array("d")
         self.req_outcome = array("b")
+        self.req_retry = array("b")
         self.task_request = array("l")
         self.task_published = array("d")
         self.task_first_start = array("d")
@@ -63,6 +64,8 @@ class Recorder:
         self.task_state = array("b")
         self.task_attempts = array("h")
         self.task_duplicates = array("h")
+        self.task_redeliveries = array("h")
+        self.task_reason: dict[int, str] = {}
         self.att_task = array("l")
         self.att_number = array("h")
         self.att_worker = array("h")
@@ -79,11 +82,12 @@ class Recorder:
         self._bin_start = 0.0
 
     # --- requests ---------------------------------------------------------------------
-    def new_request(self, now: float) -> int:
+    def new_request(self, now: float, retry: bool = False) -> int:
         self.req_arrival.append(now)
         self.req_start.append(NAN)
         self.req_end.append(NAN)
         self.req_outcome.append(IN_FLIGHT)
+        self.req_retry.append(retry)
         return len(self.req_arrival) - 1
 
     # --- tasks ------------------------------------------------------------------------
@@ -95,6 +99,7 @@ class Recorder:
         self.task_state.append(IN_QUEUE)
         self.task_attempts.append(0)
         self.task_duplicates.append(0)
+        self.task_redeliveries.append(0)
         return len(self.task_request) - 1
 
     # --- attempts ---------------------------------------------------------------------
@@ -139,6 +144,7 @@ class Recorder:
                 "start": np.array(self.req_start, dtype=float),
                 "end": np.array(self.req_end, dtype=float),
                 "outcome": _categorical(self.req_outcome, REQUEST_OUTCOMES),
+                "client_retry": np.array(self.req_retry, dtype=bool),
             }),
             "tasks": pd.DataFrame({
                 "task_id": np.arange(len(self.task_request)),
@@ -149,6 +155,9 @@ class Recorder:
                 "state": _categorical(self.task_state, TASK_STATES),
                 "attempts": np.array(self.task_attempts, dtype=np.int16),
                 "duplicates": np.array(self.task_duplicates, dtype=np.int16),
+                "redeliveries": np.array(self.task_redeliveries, dtype=np.int16),
+                "reason": pd.Categorical([self.task_reason.get(i, "")
+                                          for i in range(len(self.task_request))]),
             }),
             "attempts": pd.DataFrame({
                 "task_id": np.array(self.att_task, dtype=np.int64),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -60,3 +61,14 @@ class Streams:
 
     def uniforms(self, name: str) -> Draws:
         return self.draws(name, lambda rng, n: rng.random(n))
+
+
+def draw_fn(streams: Streams, name: str, spec: Any) -> Callable[[], float]:
+    """A function giving the next value of distribution ``spec`` from stream ``name``
+    (a constant needs no stream at all)."""
+    from sim.dists import sample
+
+    if spec.dist == "constant":
+        value = float(spec.value)
+        return lambda: value
+    return streams.draws(name, lambda rng, n: sample(spec, rng, n)).next

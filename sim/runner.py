@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from sim.capacity import load_warnings
@@ -45,8 +46,10 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None) -
     system = System(scenario, mode, seed)
     end = system.run()
     frames = system.rec.frames()
+    add_fault_columns(frames["timeseries"], system.fault_windows)
     levels = system.rec.levels
     workers = scenario.workers
+    consumers = system.broker.consumers if mode == "async" else []
     summary = summarize(
         frames,
         mode=mode,
@@ -58,11 +61,29 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None) -
         capacity={"web": scenario.web.workers, "workers": workers.count * workers.concurrency},
         retries=system.retries,
         warnings=load_warnings(scenario, mode) + system.warnings,
+        per_worker=[c.busy.area_at(end) / (c.concurrency * end) if end > 0 else 0.0
+                    for c in consumers],
+        rejected=system.rejected_publishes,
     )
     summary["time_avg"] = {name: (level.area_at(end) / end if end > 0 else 0.0)
                            for name, level in levels.items()}
+    summary["faults"] = system.fault_windows
     return Result(scenario, mode, seed, summary, frames["requests"], frames["tasks"],
-                  frames["attempts"], frames["timeseries"])
+                  frames["attempts"], frames["timeseries"], {"faults": system.fault_windows})
+
+
+def add_fault_columns(timeseries: pd.DataFrame, windows: list[dict[str, Any]]) -> None:
+    """One 0/1 column per fault kind: 1 where the bin overlaps the fault's window."""
+    if timeseries.empty:
+        return
+    ends = timeseries["time"].to_numpy()
+    starts = np.concatenate([[0.0], ends[:-1]])
+    for window in windows:
+        column = f"fault_{window['kind']}"
+        stop = window["end"] if window["end"] is not None else np.inf
+        active = (starts < stop) & (ends > window["start"])
+        previous = timeseries[column].to_numpy() if column in timeseries else 0
+        timeseries[column] = np.maximum(previous, active.astype(float))
 
 
 def compare(scenario: Scenario, seed: int | None = None) -> dict[str, Result]:

@@ -1,7 +1,8 @@
-"""The scenario schema: what a simulated system looks like, validated.
+"""Scenarios: loading (safe YAML), dotted overrides, and one-line validation errors.
 
-A scenario is a frozen pydantic model (unknown keys rejected) loaded from YAML with the safe
-loader. Changes are validated copies: ``apply_overrides(scenario, {"workers.count": 4})``.
+A scenario is a frozen pydantic model (``sim.schema``, unknown keys rejected) loaded
+from YAML with the safe loader. Changes are validated copies:
+``apply_overrides(scenario, {"workers.count": 4})``.
 Every validation problem becomes a :class:`ScenarioError` whose message names the field path
 and the allowed values, e.g. ``workers.count: must be ≥ 1, got 0``.
 """
@@ -9,11 +10,37 @@ and the allowed values, e.g. ``workers.count: must be ≥ 1, got 0``.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ValidationError
+
+from sim.schema import (  # noqa: F401 - re-exported: the schema lives in sim.schema
+    Arrivals,
+    Broker,
+    BrokerOutage,
+    ConstantDist,
+    Distribution,
+    Downstream,
+    DownstreamOutage,
+    DownstreamSlowdown,
+    ErlangDist,
+    ExponentialDist,
+    Fault,
+    KafkaBroker,
+    LognormalDist,
+    RabbitMQBroker,
+    RedisBroker,
+    Retry,
+    Scenario,
+    Task,
+    UniformDist,
+    Web,
+    WorkerCrash,
+    Workers,
+)
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -22,136 +49,14 @@ class ScenarioError(ValueError):
     """A scenario (file, dict or override) that is not valid; the message is one line."""
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-# --- distributions -------------------------------------------------------------------------
-
-
-class ConstantDist(Strict):
-    dist: Literal["constant"] = "constant"
-    value: float = Field(ge=0, description="the fixed time, seconds")
-
-
-class ExponentialDist(Strict):
-    dist: Literal["exponential"] = "exponential"
-    mean: float = Field(gt=0, description="mean, seconds")
-
-
-class LognormalDist(Strict):
-    dist: Literal["lognormal"] = "lognormal"
-    mean: float = Field(gt=0, description="mean, seconds")
-    cv: float = Field(ge=0, le=10, description="coefficient of variation (std / mean)")
-
-
-class UniformDist(Strict):
-    dist: Literal["uniform"] = "uniform"
-    low: float = Field(ge=0, description="smallest value, seconds")
-    high: float = Field(ge=0, description="largest value, seconds")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> UniformDist:
-        if self.high < self.low:
-            raise ValueError(f"high: must be ≥ low ({self.low:g}), got {self.high:g}")
-        return self
-
-
-class ErlangDist(Strict):
-    dist: Literal["erlang"] = "erlang"
-    mean: float = Field(gt=0, description="mean, seconds")
-    k: int = Field(ge=1, le=1000, description="number of exponential phases")
-
-
-Distribution = Annotated[
-    Union[ConstantDist, ExponentialDist, LognormalDist, UniformDist, ErlangDist],
-    Field(discriminator="dist"),
-]
-
-
-# --- parts of the system -------------------------------------------------------------------
-
-
-class Arrivals(Strict):
-    rate: float = Field(gt=0, le=100_000, description="requests per second (Poisson)")
-
-
-class Web(Strict):
-    workers: int = Field(default=8, ge=1, le=10_000, description="web threads")
-    service: Distribution = ExponentialDist(mean=0.02)
-    publish: Distribution = ConstantDist(value=0.002)
-    timeout: float | None = Field(default=None, gt=0, description="client gives up after, s")
-
-
-class Task(Strict):
-    service: Distribution = LognormalDist(mean=0.8, cv=0.5)
-    failure_rate: float = Field(default=0.0, ge=0, le=1, description="chance an attempt fails")
-
-
-class RabbitMQBroker(Strict):
-    kind: Literal["rabbitmq"] = "rabbitmq"
-
-
-Broker = Annotated[Union[RabbitMQBroker], Field(discriminator="kind")]
-
-
-class Workers(Strict):
-    count: int = Field(default=2, ge=1, le=1000, description="worker processes")
-    concurrency: int = Field(default=4, ge=1, le=1000, description="slots per worker")
-    prefetch_multiplier: int = Field(default=1, ge=1, le=1000)
-    acks_late: bool = False
-
-
-class Retry(Strict):
-    max_retries: int = Field(default=3, ge=0, le=100)
-    backoff: Literal["none", "fixed", "exponential"] = "exponential"
-    base: float = Field(default=1.0, ge=0, description="first delay, seconds")
-    cap: float = Field(default=60.0, ge=0, description="longest delay, seconds")
-    jitter: Literal["none", "full", "equal", "decorrelated"] = "full"
-
-
-class Limits(Strict):
-    max_in_system: int = Field(default=50_000, ge=10, description="stop bound (overload)")
-    max_drain: float | None = Field(default=None, gt=0, description="drain time bound, s")
-
-
-class Scenario(Strict):
-    id: str = Field(default="custom", pattern=r"^[A-Za-z0-9_\-]+$")
-    title: str = "Custom scenario"
-    description: str = ""
-    topic: str = "basics"
-    duration: float = Field(default=120.0, gt=0, le=10_000_000, description="seconds of arrivals")
-    warmup: float = Field(default=0.0, ge=0, description="seconds dropped from statistics")
-    seed: int = Field(default=42, ge=0, le=2**63 - 1)
-    mode: Literal["sync", "async"] = "async"
-    arrivals: Arrivals = Arrivals(rate=20)
-    web: Web = Web()
-    task: Task = Task()
-    broker: Broker = RabbitMQBroker()
-    workers: Workers = Workers()
-    retry: Retry = Retry()
-    limits: Limits = Limits()
-
-    @model_validator(mode="after")
-    def _warmup_inside(self) -> Scenario:
-        if self.warmup >= self.duration:
-            raise ValueError(
-                f"warmup: must be < duration ({self.duration:g}), got {self.warmup:g}"
-            )
-        return self
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
-
-    def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
-
 
 # --- error messages ------------------------------------------------------------------------
 
 
 def _variants(annotation: Any) -> dict[str, type[BaseModel]]:
     """Tagged-union members of a field annotation, by their tag value."""
+    if getattr(annotation, "__metadata__", None):  # Annotated[Union[...], Field(...)]
+        annotation = annotation.__origin__
     args = getattr(annotation, "__args__", None) or (annotation,)
     found: dict[str, type[BaseModel]] = {}
     for arg in args:
@@ -178,14 +83,20 @@ def _walk(loc: tuple[Any, ...]) -> tuple[str, type[BaseModel] | None]:
         if field is None:
             model = None
             continue
-        variants = _variants(field.annotation)
+        annotation = field.annotation
+        if getattr(annotation, "__origin__", None) is list:  # faults: [..] -> faults.0.<key>
+            annotation = annotation.__args__[0]
+            if i < len(keys) and keys[i].isdigit():
+                parts.append(keys[i])
+                i += 1
+        variants = _variants(annotation)
         if variants and i < len(keys) and keys[i] in variants:
             model = variants[keys[i]]
             i += 1
         elif len(variants) == 1:
             model = next(iter(variants.values()))
-        elif isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
-            model = field.annotation
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
         else:
             model = None
     return ".".join(parts), owner
@@ -220,6 +131,15 @@ def _describe(error: dict[str, Any]) -> str:
 
 def format_error(exc: ValidationError) -> str:
     """One line naming the first invalid field and what is allowed."""
+    try:
+        return _format_error(exc)
+    except Exception:  # a message we did not foresee: still one line, still the field
+        error = exc.errors()[0]
+        path = ".".join(str(k) for k in error["loc"]) or "scenario"
+        return f"{path}: {error['msg']}"
+
+
+def _format_error(exc: ValidationError) -> str:
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     error = errors[0]
     path, owner = _walk(tuple(error["loc"]))
@@ -228,14 +148,18 @@ def format_error(exc: ValidationError) -> str:
         parent = path.rsplit(".", 1)[0] if "." in path else "scenario"
         return f"{path}: unknown key; allowed keys in {parent}: {', '.join(allowed)}"
     if error["type"] == "union_tag_not_found" and owner is not None:
-        field = owner.model_fields[path.rsplit(".", 1)[-1]]
+        name = next(p for p in reversed(path.split(".")) if not p.isdigit())
+        annotation = owner.model_fields[name].annotation
+        if getattr(annotation, "__origin__", None) is list:
+            annotation = annotation.__args__[0]
         tag = error["ctx"]["discriminator"].strip("'")
-        return f"{path}: needs '{tag}', one of {', '.join(_variants(field.annotation))}"
+        return f"{path}: needs '{tag}', one of {', '.join(_variants(annotation))}"
     more = len(errors) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    if error["type"] == "value_error":  # our own checks say "field: problem"
-        return f"{path + '.' if path else ''}{_describe(error)}{suffix}"
-    return f"{path or 'scenario'}: {_describe(error)}{suffix}"
+    text = _describe(error)
+    if error["type"] == "value_error" and re.match(r"^[\w.]+: ", text):  # "field: problem"
+        return f"{path + '.' if path else ''}{text}{suffix}"
+    return f"{path or 'scenario'}: {text}{suffix}"
 
 
 # --- loading and overriding ----------------------------------------------------------------

@@ -1,41 +1,94 @@
-"""Clients: open-loop Poisson arrivals for ``duration`` seconds.
+"""Clients: open-loop Poisson arrivals for ``duration`` seconds, and users who try again.
 
-Every request's random sizes (handler time, publish time, task sizes) are drawn at arrival, in
-arrival order, so the same seed gives the same traffic whatever the system does with it.
+The arrival rate is ``arrivals.rate``, or piecewise constant with ``arrivals.profile`` steps (a
+non-homogeneous Poisson process, by inverting the cumulative rate). Every request's random sizes
+are drawn at arrival, in arrival order, so the same seed gives the same traffic whatever the
+system does with it. With ``web.timeout`` and ``client_retries``, a user who gave up sends the
+same request again after ``client_retry_delay``: the same work arrives twice.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-from sim.dists import sample
+from sim.rng import draw_fn
+from sim.schema import Arrivals
 
 if TYPE_CHECKING:
     from sim.model.system import System
 
 
+def next_arrival(arrivals: Arrivals, t: float, unit: float) -> float:
+    """The time after ``t`` at which the cumulative rate has grown by ``unit`` (an Exp(1))."""
+    if not arrivals.profile:
+        return t + unit / arrivals.rate
+    steps = [s.at for s in arrivals.profile]
+    while True:
+        rate = arrivals.rate_at(t)
+        later = [at for at in steps if at > t]
+        boundary = later[0] if later else math.inf
+        if rate > 0 and t + unit / rate <= boundary:
+            return t + unit / rate
+        if boundary == math.inf:
+            return math.inf
+        unit -= rate * (boundary - t)
+        t = boundary
+
+
 def poisson_arrivals(system: System) -> Generator:
     """Generate requests until ``duration``; stop early if the system hits its bound."""
     env, scenario, streams = system.env, system.scenario, system.streams
-    mean_gap = 1.0 / scenario.arrivals.rate
-    gap = streams.draws("arrivals", lambda rng, n: rng.exponential(mean_gap, n)).next
-    web = streams.draws("web_service", lambda rng, n: sample(scenario.web.service, rng, n)).next
-    pub = streams.draws("web_publish", lambda rng, n: sample(scenario.web.publish, rng, n)).next
+    unit = streams.draws("arrivals", lambda rng, n: rng.standard_exponential(n)).next
+    web = draw_fn(streams, "web_service", scenario.web.service)
+    pub = draw_fn(streams, "web_publish", scenario.web.publish)
     sizes = system.task_sizes.draw
-    handler = system.handler
     is_async = system.mode == "async"
-    end = scenario.duration
-    limit = scenario.limits.max_in_system
+    end, limit, arrivals = scenario.duration, scenario.limits.max_in_system, scenario.arrivals
+    patient = scenario.web.timeout is None or not arrivals.client_retries
     while True:
-        yield env.timeout(gap())
-        if env.now > end:
+        at = next_arrival(arrivals, env.now, unit())
+        if at > end:
             break
+        yield env.timeout(at - env.now)
         web_time = web() + pub() if is_async else web()
         if system.in_system >= limit:
             system.overloaded(env.now)
             return
-        rid = system.rec.new_request(env.now)
-        system.in_system += 1
-        env.process(handler(system, rid, web_time, sizes()))
+        request = (web_time, sizes())
+        rid = send(system, request)
+        if not patient:
+            watch(system, rid, request, arrivals.client_retries)
     system.arrivals_done()
+
+
+def send(system: System, request: tuple, retry: bool = False) -> int:
+    rid = system.rec.new_request(system.env.now, retry)
+    system.in_system += 1
+    system.handler(system, rid, *request)
+    return rid
+
+
+def watch(system: System, rid: int, request: tuple, tries_left: int) -> None:
+    """When the user's patience runs out, they send the same request again (if tries left)."""
+    env, scenario = system.env, system.scenario
+    system.in_system += 1  # a user who may come back keeps the run going
+
+    def give_up(_event: object) -> None:
+        rec = system.rec
+        if rec.req_end[rid] == rec.req_end[rid] or tries_left == 0:  # answered, or done trying
+            system.gone()
+            return
+        env.timeout(scenario.arrivals.client_retry_delay).callbacks.append(resend)
+
+    def resend(_event: object) -> None:
+        again = send(system, request, retry=True)
+        watch(system, again, request, tries_left - 1)
+        system.gone()
+
+    env.timeout(scenario.web.timeout).callbacks.append(give_up)
+
+
+def start_clients(system: System) -> None:
+    system.env.process(poisson_arrivals(system))

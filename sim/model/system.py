@@ -1,25 +1,33 @@
-"""The whole simulated system: wires clients, web tier, broker and workers, and ends the run.
+"""The whole simulated system: wires clients, web tier, downstream, broker and consumers,
+keeps every task's fate, and ends the run.
 
-The run ends when arrivals have stopped and nothing is left in the system (drained), at the drain
-limit, or early when the number of requests and tasks in the system reaches the overload bound.
+The run ends when arrivals have stopped and nothing is left in the system (drained), at the
+drain limit, or early when the requests and task copies in the system reach the overload bound.
+A task's fate is settled once (succeeded, failed, dead-lettered with a reason, or lost); a copy
+that completes after that is counted as a duplicate run.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import simpy
 
-from sim.model.brokers import BROKERS
-from sim.model.clients import poisson_arrivals
+from sim.model.brokers import BROKERS, KafkaBroker
+from sim.model.clients import start_clients
+from sim.model.downstream import Downstream
+from sim.model.faults import schedule_faults
+from sim.model.pool import Pool
 from sim.model.retry import next_delay
-from sim.model.task import Message, TaskSizes
-from sim.model.web import HANDLERS, ThreadPool
-from sim.model.workers import Worker
+from sim.model.task import Delivery, Message, TaskSizes
+from sim.model.web import HANDLERS
 from sim.records import (
-    FAILED,
+    DEAD_LETTERED,
     IN_FLIGHT,
+    IN_PROGRESS,
     IN_QUEUE,
+    LOST,
     SUCCEEDED,
     TASK_FAILED,
     TIMED_OUT,
@@ -28,7 +36,8 @@ from sim.records import (
 from sim.rng import Streams
 from sim.scenario import Scenario
 
-LEVELS = ("web_queue", "web_busy", "queue_depth", "worker_busy", "retry_waiting")
+LEVELS = ("web_queue", "web_busy", "queue_depth", "worker_busy", "retry_waiting",
+          "downstream_busy", "downstream_queue")
 SAMPLES_PER_RUN = 500
 
 
@@ -40,28 +49,36 @@ class System:
         self.mode = mode
         self.env = simpy.Environment()
         self.streams = Streams(seed)
-        self.rec = Recorder(LEVELS)
+        lags = KafkaBroker.level_names(scenario) if scenario.broker.kind == "kafka" else []
+        self.rec = Recorder(LEVELS + tuple(lags))
         self.warnings: list[str] = []
         self.in_system = 0
         self.retries = 0
-        self.stopped_early = False
+        self.rejected_publishes = 0
         self._arrivals_done = False
         self.stop = self.env.event()
-        self.threads = ThreadPool(self, scenario.web.workers)
+        levels = self.rec.levels
+        self.threads = Pool(self.env, scenario.web.workers, levels["web_busy"],
+                            levels["web_queue"])
         self.handler = HANDLERS[mode]
         self.task_sizes = TaskSizes(scenario, self.streams)
         self.jitter = self.streams.uniforms("retry_jitter")
+        self.downstream = Downstream(self)
         self.broker = BROKERS[scenario.broker.kind](self)
-        self.workers = [Worker(self, i) for i in range(scenario.workers.count)]
-        self.broker.attach(self.workers)
-        self.retry_level = self.rec.levels["retry_waiting"]
+        self.retry_level = levels["retry_waiting"]
         self.sample_every = scenario.duration / SAMPLES_PER_RUN
+        self.fault_windows: list[dict[str, Any]] = []
 
     # --- running ----------------------------------------------------------------------
     def run(self) -> float:
         """Simulate; returns the end time of the run."""
         env = self.env
-        env.process(poisson_arrivals(self))
+        start_clients(self)
+        if self.mode == "async":
+            self.fault_windows = schedule_faults(self)
+        else:  # no broker or workers in sync mode: only the downstream faults apply
+            self.fault_windows = schedule_faults(self, only=("downstream_outage",
+                                                             "downstream_slowdown"))
         env.timeout(self.sample_every).callbacks.append(self._tick)
         limit = self.scenario.limits.max_drain
         drain = limit if limit is not None else max(600.0, 10 * self.scenario.duration)
@@ -75,6 +92,7 @@ class System:
     def _tick(self, _event: object) -> None:
         if self.stop.triggered:
             return
+        self.broker.on_tick()
         self.rec.sample(self.env.now)
         self.env.timeout(self.sample_every).callbacks.append(self._tick)
 
@@ -91,7 +109,6 @@ class System:
         self._check_done()
 
     def overloaded(self, now: float) -> None:
-        self.stopped_early = True
         self.warnings.append(
             f"overloaded: stopped at t={now:.1f} s with {self.in_system} requests and tasks in "
             f"the system (limits.max_in_system); the queue grows without bound at this load"
@@ -121,42 +138,118 @@ class System:
         if timeout is not None and now - rec.req_arrival[rid] > timeout:
             outcome = TIMED_OUT
         rec.req_outcome[rid] = outcome
+        self.gone()
+
+    def gone(self) -> None:
+        """A request, a task copy or a pending client retry has left the system."""
         self.in_system -= 1
         self._check_done()
 
     # --- tasks ------------------------------------------------------------------------
-    def publish_task(self, rid: int, sizes: tuple) -> None:
-        services, first_ok = sizes
+    def new_message(self, rid: int, sizes: tuple) -> Message:
         task = self.rec.new_task(rid, self.env.now)
         self.in_system += 1
-        self.broker.publish(Message(task, rid, services, first_ok, self.scenario.retry.base))
+        return Message(task, rid, sizes, self.scenario.retry.base)
 
-    def attempt_done(self, msg: Message, ok: bool) -> None:
-        """A worker finished an attempt: done, retry after a countdown, or give up."""
-        if ok:
-            self.finish_task(msg.task, SUCCEEDED)
-            return
+    def publish_task(self, rid: int, sizes: tuple) -> bool:
+        """Publish a new task; False (and no task) if the broker refused it."""
+        msg = self.new_message(rid, sizes)
+        if self.broker.publish(msg):
+            return True
+        self.rejected_publishes += 1
+        if not self.is_settled(msg.task):  # reject-publish: the caller is told, task failed
+            self.settle(msg.task, TASK_FAILED, "publish_rejected")
+        self.gone()
+        return False
+
+    def mark_running(self, task: int) -> None:
+        if self.rec.task_state[task] < SUCCEEDED:
+            self.rec.task_state[task] = IN_PROGRESS
+
+    def is_settled(self, task: int) -> bool:
+        return self.rec.task_state[task] >= SUCCEEDED
+
+    def settle(self, task: int, state: int, reason: str = "") -> bool:
+        """Give a task its final fate, once; False if it already had one."""
+        if self.is_settled(task):
+            return False
+        self.rec.task_state[task] = state
+        self.rec.task_finished[task] = self.env.now
+        if reason:
+            self.rec.task_reason[task] = reason
+        return True
+
+    def next_retry_delay(self, msg: Message) -> float:
+        """The retry policy's wait before the next attempt (and count the retry)."""
         policy = self.scenario.retry
-        if msg.attempt >= policy.max_retries:
-            self.finish_task(msg.task, TASK_FAILED)
-            return
         delay = next_delay(policy, msg.attempt, msg.previous_delay, self.jitter.next)
         msg.previous_delay = delay
         msg.attempt += 1
         self.retries += 1
+        return delay
+
+    def attempt_done(self, delivery: Delivery, ok: bool,
+                     retry_into: Callable[[Message], bool] | None = None) -> None:
+        """A consumer finished an attempt: done, retry after a countdown, or give up."""
+        msg = delivery.msg
+        if self.is_settled(msg.task):  # another copy already settled it
+            if ok:
+                self.rec.task_duplicates[msg.task] += 1
+            self.gone()
+            return
+        if ok:
+            self.settle(msg.task, SUCCEEDED)
+            self.gone()
+            return
+        if msg.attempt >= self.scenario.retry.max_retries:
+            dead = getattr(self.broker, "dead_letter_exhausted", False)
+            self.settle(msg.task, DEAD_LETTERED if dead else TASK_FAILED, "max_retries")
+            self.gone()
+            return
+        delay = self.next_retry_delay(msg)
         self.rec.task_state[msg.task] = IN_QUEUE
         self.retry_level.add(self.env.now, 1)
-        self.env.timeout(delay).callbacks.append(lambda _e: self._republish(msg))
+        publish = retry_into or self.broker.publish
+        self.env.timeout(delay).callbacks.append(lambda _e: self._republish(msg, publish))
 
-    def _republish(self, msg: Message) -> None:
+    def _republish(self, msg: Message, publish: Callable[[Message], bool]) -> None:
         self.retry_level.add(self.env.now, -1)
-        self.broker.publish(msg)
+        if not publish(msg):
+            self.rejected_publishes += 1
+            self.settle(msg.task, TASK_FAILED, "publish_rejected")
+            self.gone()
 
-    def finish_task(self, task: int, state: int) -> None:
-        self.rec.task_state[task] = state
-        self.rec.task_finished[task] = self.env.now
-        self.in_system -= 1
-        self._check_done()
+    def task_lost(self, delivery: Delivery, reason: str) -> None:
+        self.settle(delivery.msg.task, LOST, reason)
+        self.gone()
+
+    def task_failed(self, delivery: Delivery, reason: str) -> None:
+        self.settle(delivery.msg.task, TASK_FAILED, reason)
+        self.gone()
+
+    def dead_letter(self, msg: Message, reason: str) -> None:
+        """The broker dead-lettered a message it held (expired, overflow, delivery limit)."""
+        self.settle(msg.task, DEAD_LETTERED, reason)
+        self.gone()
+
+    def dead_letter_new(self, msg: Message, reason: str) -> None:
+        """The broker refused a publish and dead-lettered it (reject-publish-dlx)."""
+        self.settle(msg.task, DEAD_LETTERED, reason)
+
+    def redelivered(self, msg: Message, copy: bool = False) -> None:
+        """The broker delivers a message again; ``copy`` if the old delivery lives on."""
+        self.rec.task_redeliveries[msg.task] += 1
+        if copy:
+            self.in_system += 1
+        if not self.is_settled(msg.task):
+            self.rec.task_state[msg.task] = IN_QUEUE
+
+    # --- faults -----------------------------------------------------------------------
+    def crash(self, consumer: Any) -> None:
+        self.broker.crash(consumer)
+
+    def restart(self, consumer: Any) -> None:
+        self.broker.restart(consumer)
 
 
-__all__ = ["FAILED", "LEVELS", "System"]
+__all__ = ["LEVELS", "System"]

@@ -2,40 +2,45 @@
 
 Every task's sizes are drawn when its request *arrives*, from streams named per attempt
 (``task_service/0``, ``task_failure/0``, ...), so a sync run and an async run with the same seed
-give request *i* the same task, whatever order the workers happen to run them in.
+give request *i* the same task, whatever order the workers happen to run them in. A poison task
+(``task.poison_rate``) fails every attempt. For Kafka each task also gets a message key.
 """
 
 from __future__ import annotations
 
-from sim.dists import sample
-from sim.rng import Draws, Streams
+import numpy as np
+
+from sim.rng import Draws, Streams, draw_fn
 from sim.scenario import Scenario
+
+NEVER = 1 << 30  # first_ok of a task whose every attempt fails
 
 
 class Message:
-    """One task in the broker: which request it belongs to and how its attempts go."""
+    """One task's message: which request it belongs to and how its attempts go."""
 
     __slots__ = (
         "attempt",
+        "deliveries",
         "enqueued",
+        "expires",
         "first_ok",
+        "key",
         "previous_delay",
-        "redelivered",
         "request",
         "services",
         "task",
     )
 
-    def __init__(self, task: int, request: int, services: tuple[float, ...], first_ok: int,
-                 base_delay: float) -> None:
+    def __init__(self, task: int, request: int, sizes: tuple, base_delay: float) -> None:
         self.task = task
         self.request = request
         self.attempt = 0  # 0-based index of the attempt to run next
-        self.services = services
-        self.first_ok = first_ok  # index of the first attempt that succeeds
+        self.services, self.first_ok, self.key = sizes
         self.enqueued = 0.0
+        self.expires = float("inf")
         self.previous_delay = base_delay
-        self.redelivered = False
+        self.deliveries = 0  # redeliveries so far
 
     def service_time(self) -> float:
         return self.services[min(self.attempt, len(self.services) - 1)]
@@ -43,9 +48,28 @@ class Message:
     def succeeds(self) -> bool:
         return self.attempt >= self.first_ok
 
+    def copy(self) -> Message:
+        twin = Message.__new__(Message)
+        for name in Message.__slots__:
+            setattr(twin, name, getattr(self, name))
+        return twin
+
+
+class Delivery:
+    """One hand-over of a message to a consumer (a delivery tag)."""
+
+    __slots__ = ("acked", "attempt_row", "killed", "msg", "stale")
+
+    def __init__(self, msg: Message) -> None:
+        self.msg = msg
+        self.acked = False
+        self.killed = False
+        self.stale = False  # the broker gave the message to someone else meanwhile
+        self.attempt_row = -1
+
 
 class TaskSizes:
-    """Draws (service time per attempt, first successful attempt) for each new task."""
+    """Draws (service time per attempt, first successful attempt, key) for each new task."""
 
     def __init__(self, scenario: Scenario, streams: Streams) -> None:
         spec, rate = scenario.task.service, scenario.task.failure_rate
@@ -53,20 +77,33 @@ class TaskSizes:
         tries = scenario.retry.max_retries + 1
         self.tries = tries
         n_service = tries if rate > 0 else 1
-        self._service: list[Draws] = [
-            streams.draws(f"task_service/{a}", lambda rng, n: sample(spec, rng, n))
-            for a in range(n_service)
-        ]
+        self._service = [draw_fn(streams, f"task_service/{a}", spec) for a in range(n_service)]
         self._failure: list[Draws] = (
             [streams.uniforms(f"task_failure/{a}") for a in range(tries)] if rate > 0 else []
         )
+        self.poison_rate = scenario.task.poison_rate
+        self._poison = streams.uniforms("task_poison") if self.poison_rate > 0 else None
+        self._key = _key_draws(scenario, streams)
 
-    def draw(self) -> tuple[tuple[float, ...], int]:
-        services = tuple(d.next() for d in self._service)
-        first_ok = self.tries
+    def draw(self) -> tuple[tuple[float, ...], int, int]:
+        services = tuple(d() for d in self._service)
+        first_ok = 0 if not self._failure else self.tries
         for a, d in enumerate(self._failure):
             if d.next() >= self.failure_rate and first_ok == self.tries:
                 first_ok = a
-        if not self._failure:
-            first_ok = 0
-        return services, first_ok
+        if self._poison is not None and self._poison.next() < self.poison_rate:
+            first_ok = NEVER
+        key = int(self._key.next()) if self._key is not None else 0
+        return services, first_ok, key
+
+
+def _key_draws(scenario: Scenario, streams: Streams) -> Draws | None:
+    """Message keys for Kafka: uniform over ``keys``, or Zipf-skewed by ``key_skew``."""
+    broker = scenario.broker
+    if broker.kind != "kafka":
+        return None
+    weights = 1.0 / np.arange(1, broker.keys + 1, dtype=float) ** broker.key_skew
+    cdf = np.cumsum(weights / weights.sum())
+    return streams.draws("message_keys",
+                         lambda rng, n: np.minimum(np.searchsorted(cdf, rng.random(n)),
+                                                   broker.keys - 1).astype(float))

@@ -1,56 +1,69 @@
-"""The web tier: a pool of threads that handle requests, synchronously or asynchronously.
+"""The web tier: threads that handle requests, synchronously or asynchronously.
 
-A request waits for a free thread, runs the handler's own work, then either runs the task
-inline while holding the thread (sync, with the retry policy's waits in between) or publishes a
-message to the broker and answers at once (async).
+A request waits for a free thread (``web.workers``), runs the handler's own work, then either
+runs the task inline while holding the thread (sync: every attempt calls the downstream, with the
+retry policy's waits in between) or publishes a message to the broker and answers at once
+(async). A publish the broker refuses (publisher confirms) makes the request fail visibly.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sim.model.retry import next_delay
-from sim.model.task import Message
-from sim.records import COMPLETED, FAILED, FAILURE, IN_PROGRESS, SUCCEEDED, SUCCESS, TASK_FAILED
+from sim.records import (
+    COMPLETED,
+    FAILED,
+    FAILURE,
+    IN_PROGRESS,
+    SUCCEEDED,
+    SUCCESS,
+    TASK_FAILED,
+)
 
 if TYPE_CHECKING:
     from sim.model.system import System
 
 
-class ThreadPool:
-    """``size`` threads; requests that find none free wait in arrival order."""
+class AsyncRequest:
+    """Handler work, publish the task, answer "202 accepted" (or an error if refused).
 
-    def __init__(self, system: System, size: int) -> None:
-        self.env = system.env
-        self.free = size
-        self.waiting: deque[Any] = deque()
-        self.busy = system.rec.levels["web_busy"]
-        self.queue = system.rec.levels["web_queue"]
+    Written with callbacks rather than a generator: it is the hot path of every async run."""
 
-    def acquire(self) -> Any:
-        """None if a thread was free (taken now), else an event that fires when one is."""
-        if self.free:
-            self.free -= 1
-            self.busy.add(self.env.now, 1)
-            return None
-        event = self.env.event()
-        self.waiting.append(event)
-        self.queue.add(self.env.now, 1)
-        return event
+    __slots__ = ("rid", "sizes", "system", "web_time")
 
-    def release(self) -> None:
-        if self.waiting:  # the thread passes straight to the next waiting request
-            self.queue.add(self.env.now, -1)
-            self.waiting.popleft().succeed()
+    def __init__(self, system: System, rid: int, web_time: float, sizes: tuple) -> None:
+        self.system, self.rid, self.web_time, self.sizes = system, rid, web_time, sizes
+        threads = system.threads
+        if web_time == 0 and threads.free and not threads.waiting:
+            system.rec.req_start[rid] = system.env.now  # a free thread, no time: answer now
+            self._answer()
+            return
+        wait = threads.acquire()
+        if wait is None:
+            self._work(None)
         else:
-            self.free += 1
-            self.busy.add(self.env.now, -1)
+            wait.callbacks.append(self._work)
+
+    def _work(self, _event: object) -> None:
+        system = self.system
+        system.rec.req_start[self.rid] = system.env.now
+        if self.web_time > 0:
+            system.env.timeout(self.web_time).callbacks.append(self._publish)
+        else:
+            self._publish(None)
+
+    def _publish(self, _event: object) -> None:
+        self.system.threads.release()
+        self._answer()
+
+    def _answer(self) -> None:
+        accepted = self.system.publish_task(self.rid, self.sizes)
+        self.system.respond(self.rid, COMPLETED if accepted else FAILED)
 
 
-def handle_async(system: System, rid: int, web_time: float, sizes: tuple) -> Generator:
-    """Handler work, publish the task, answer "202 accepted"."""
+def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Generator:
+    """Handler work, then the task inline, retries included, all while holding the thread."""
     env, rec = system.env, system.rec
     wait = system.threads.acquire()
     if wait is not None:
@@ -58,46 +71,29 @@ def handle_async(system: System, rid: int, web_time: float, sizes: tuple) -> Gen
     rec.req_start[rid] = env.now
     if web_time > 0:
         yield env.timeout(web_time)
-    system.publish_task(rid, sizes)
-    system.threads.release()
-    system.respond(rid, COMPLETED)
-
-
-def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Generator:
-    """Handler work, then the task inline, retries included, all while holding the thread."""
-    env, rec, policy = system.env, system.rec, system.scenario.retry
-    wait = system.threads.acquire()
-    if wait is not None:
-        yield wait
-    rec.req_start[rid] = env.now
-    if web_time > 0:
-        yield env.timeout(web_time)
-    services, first_ok = sizes
-    task = rec.new_task(rid, env.now)
-    system.in_system += 1
-    rec.task_state[task] = IN_PROGRESS
-    msg = Message(task, rid, services, first_ok, policy.base)
-    outcome = FAILED
+    msg = system.new_message(rid, sizes)
+    rec.task_state[msg.task] = IN_PROGRESS
     while True:
-        attempt = rec.new_attempt(task, msg.attempt + 1, -1, env.now, env.now)
-        yield env.timeout(msg.service_time())
-        if msg.succeeds():
-            rec.end_attempt(attempt, env.now, SUCCESS)
-            system.finish_task(task, SUCCEEDED)
-            outcome = COMPLETED
+        attempt = rec.new_attempt(msg.task, msg.attempt + 1, -1, env.now, env.now)
+        ok = yield system.downstream.begin(msg.service_time(), msg.succeeds())
+        rec.end_attempt(attempt, env.now, SUCCESS if ok else FAILURE)
+        if ok or msg.attempt >= system.scenario.retry.max_retries:
             break
-        rec.end_attempt(attempt, env.now, FAILURE)
-        if msg.attempt >= policy.max_retries:
-            system.finish_task(task, TASK_FAILED)
-            break
-        delay = next_delay(policy, msg.attempt, msg.previous_delay, system.jitter.next)
-        msg.previous_delay = delay
-        msg.attempt += 1
-        system.retries += 1
+        delay = system.next_retry_delay(msg)
         if delay > 0:
             yield env.timeout(delay)
+    system.settle(msg.task, SUCCEEDED if ok else TASK_FAILED, "" if ok else "max_retries")
+    system.gone()
     system.threads.release()
-    system.respond(rid, outcome)
+    system.respond(rid, COMPLETED if ok else FAILED)
 
 
-HANDLERS = {"sync": handle_sync, "async": handle_async}
+def handle_async(system: System, rid: int, web_time: float, sizes: tuple) -> None:
+    AsyncRequest(system, rid, web_time, sizes)
+
+
+def start_sync(system: System, rid: int, web_time: float, sizes: tuple) -> None:
+    system.env.process(handle_sync(system, rid, web_time, sizes))
+
+
+HANDLERS = {"sync": start_sync, "async": handle_async}

@@ -43,5 +43,6 @@ def check_all(result: Result) -> None:
     check_conservation(result)
     check_attempts(result)
     check_ordering(result)
-    for value in result.summary["utilization"].values():
+    utilization = result.summary["utilization"]
+    for value in [utilization["web"], utilization["workers"], *utilization["per_worker"]]:
         assert 0.0 <= value <= 1.0 + 1e-9

@@ -1,0 +1,256 @@
+"""A Kafka-like partitioned log with one consumer group.
+
+A message goes to partition ``hash(key) mod partitions``. Each partition is owned by at most one
+consumer of the group (extra consumers sit idle) and is processed one message at a time, in
+order. A failing message retried in place blocks its partition (head-of-line blocking) unless
+``retry_topic`` moves it to a separate retry lane; after ``max_retries`` it goes to the
+dead-letter topic. Offsets are committed after each message, or every ``auto_commit_interval``
+with ``enable_auto_commit``; after a consumer crash its partitions resume from the last commit,
+so messages processed since then run again. A consumer leaving or joining triggers an eager
+rebalance: every consumer pauses ``rebalance_pause`` seconds.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import simpy
+
+from sim.model.task import Delivery, Message
+from sim.records import FAILURE, KILLED, SUCCESS, Level
+
+if TYPE_CHECKING:
+    from sim.model.system import System
+
+
+def partition_of(key: int, partitions: int) -> int:
+    """A fixed integer hash of the key (Knuth's multiplicative hash), mod partitions."""
+    return (key * 2654435761) % 4294967296 % partitions
+
+
+class Partition:
+    __slots__ = ("busy", "index", "lag", "log", "owner", "uncommitted")
+
+    def __init__(self, index: int, lag: Level) -> None:
+        self.index = index
+        self.log: deque[Message] = deque()
+        self.uncommitted: list[Message] = []
+        self.owner: Consumer | None = None
+        self.busy = False
+        self.lag = lag
+
+
+class Consumer:
+    """One member of the consumer group; ``concurrency`` partitions processed at once."""
+
+    def __init__(self, index: int, concurrency: int) -> None:
+        self.index = index
+        self.concurrency = concurrency
+        self.free = concurrency
+        self.alive = True
+        self.waiting: deque[Partition] = deque()
+        self.running: dict[Partition, Delivery] = {}
+        self.busy = Level()
+
+
+class KafkaBroker:
+    """Partitions, a consumer group, offsets and rebalances."""
+
+    def __init__(self, system: System) -> None:
+        cfg = system.scenario.broker
+        self.cfg = cfg
+        self.system = system
+        self.env = system.env
+        self.rec = system.rec
+        levels = system.rec.levels
+        lanes = cfg.partitions + (1 if cfg.retry_topic else 0)
+        self.partitions = [Partition(i, levels[f"lag_p{i}"]) for i in range(lanes)]
+        self.retry_lane = self.partitions[-1] if cfg.retry_topic else None
+        workers = system.scenario.workers
+        self.consumers = [Consumer(i, workers.concurrency) for i in range(workers.count)]
+        self.depth = levels["queue_depth"]
+        self.all_busy = levels["worker_busy"]
+        self.down = 0
+        self.paused = False
+        self.dead_letter_exhausted = True
+        self._assign()
+        if cfg.enable_auto_commit:
+            self.env.timeout(cfg.auto_commit_interval).callbacks.append(self._auto_commit)
+
+    @staticmethod
+    def level_names(scenario) -> list[str]:
+        cfg = scenario.broker
+        return [f"lag_p{i}" for i in range(cfg.partitions + (1 if cfg.retry_topic else 0))]
+
+    # --- producing --------------------------------------------------------------------
+    def publish(self, msg: Message) -> bool:
+        if self.down:
+            return False
+        self._append(self.partitions[partition_of(msg.key, self.cfg.partitions)], msg)
+        return True
+
+    def _append(self, part: Partition, msg: Message) -> None:
+        msg.enqueued = self.env.now
+        part.log.append(msg)
+        part.lag.add(self.env.now, 1)
+        self.depth.add(self.env.now, 1)
+        self._kick(part)
+
+    # --- consuming --------------------------------------------------------------------
+    def _kick(self, part: Partition) -> None:
+        owner = part.owner
+        if owner is None or part.busy or not part.log or self.paused or self.down:
+            return
+        if owner.free:
+            self._run(owner, part)
+        elif part not in owner.waiting:
+            owner.waiting.append(part)
+
+    def _run(self, consumer: Consumer, part: Partition) -> None:
+        now, msg = self.env.now, part.log[0]
+        part.busy = True
+        consumer.free -= 1
+        consumer.busy.add(now, 1)
+        self.all_busy.add(now, 1)
+        self.depth.add(now, -1)
+        delivery = Delivery(msg)
+        delivery.attempt_row = self.rec.new_attempt(msg.task, msg.attempt + 1, consumer.index,
+                                                    msg.enqueued, now)
+        self.system.mark_running(msg.task)
+        consumer.running[part] = delivery
+        done = self.system.downstream.begin(msg.service_time(), msg.succeeds())
+        done.callbacks.append(lambda event: self._finish(consumer, part, delivery, event))
+
+    def _finish(self, consumer: Consumer, part: Partition, delivery: Delivery,
+                event: simpy.Event) -> None:
+        if delivery.killed:
+            return
+        now, msg, ok = self.env.now, delivery.msg, bool(event.value)
+        self.rec.end_attempt(delivery.attempt_row, now, SUCCESS if ok else FAILURE)
+        consumer.busy.add(now, -1)
+        self.all_busy.add(now, -1)
+        policy = self.system.scenario.retry
+        if ok or msg.attempt >= policy.max_retries or part is self.retry_lane or self.retry_lane:
+            self._advance(consumer, part)
+            self.system.attempt_done(delivery, ok, retry_into=self._retry_topic)
+            return
+        # retry in place: the partition (and this slot) waits out the backoff
+        delivery.stale = True
+        delay = self.system.next_retry_delay(msg)
+        self.depth.add(now, 1)
+        self.env.timeout(delay).callbacks.append(
+            lambda _e: self._retry_in_place(consumer, part, delivery))
+
+    def _retry_topic(self, msg: Message) -> bool:
+        assert self.retry_lane is not None
+        self._append(self.retry_lane, msg)
+        return True
+
+    def _retry_in_place(self, consumer: Consumer, part: Partition, delivery: Delivery) -> None:
+        if delivery.killed or consumer.running.get(part) is not delivery:
+            return
+        del consumer.running[part]
+        consumer.free += 1
+        part.busy = False
+        self._kick(part)
+        self._next_partition(consumer)
+
+    def _advance(self, consumer: Consumer, part: Partition) -> None:
+        """The head message is done: move on, commit, and pick up the next partition."""
+        msg = part.log.popleft()
+        part.lag.add(self.env.now, -1)
+        if self.cfg.enable_auto_commit:
+            part.uncommitted.append(msg)
+        del consumer.running[part]
+        consumer.free += 1
+        part.busy = False
+        self._kick(part)
+        self._next_partition(consumer)
+
+    def _next_partition(self, consumer: Consumer) -> None:
+        while consumer.free and consumer.waiting:
+            part = consumer.waiting.popleft()
+            if part.owner is consumer:
+                self._kick(part)
+
+    def _auto_commit(self, _event: object) -> None:
+        for part in self.partitions:
+            part.uncommitted.clear()
+        if not self.system.stop.triggered:
+            self.env.timeout(self.cfg.auto_commit_interval).callbacks.append(self._auto_commit)
+
+    # --- group membership -------------------------------------------------------------
+    def _assign(self) -> None:
+        alive = [c for c in self.consumers if c.alive]
+        for c in self.consumers:
+            c.waiting.clear()
+        for i, part in enumerate(self.partitions):
+            part.owner = alive[i % len(alive)] if alive else None
+
+    def _rebalance(self) -> None:
+        self.paused = True
+        pause = self.cfg.rebalance_pause
+
+        def resume(_event: object) -> None:
+            self.paused = False
+            self._assign()
+            for part in self.partitions:
+                self._kick(part)
+
+        self.env.timeout(pause).callbacks.append(resume)
+
+    def crash(self, consumer: Consumer) -> None:
+        """A consumer dies: its in-flight messages are killed; its partitions go back to the
+        last committed offset; the group rebalances."""
+        if not consumer.alive:
+            return
+        now = self.env.now
+        consumer.alive = False
+        for part, delivery in list(consumer.running.items()):
+            delivery.killed = True
+            part.busy = False
+            if delivery.stale:  # waiting out a backoff: already counted as waiting
+                continue
+            self.rec.end_attempt(delivery.attempt_row, now, KILLED)
+            consumer.busy.add(now, -1)
+            self.all_busy.add(now, -1)
+            self.depth.add(now, 1)
+            delivery.msg.deliveries += 1
+            self.system.redelivered(delivery.msg)
+        consumer.running.clear()
+        consumer.free = consumer.concurrency
+        for part in self.partitions:
+            if part.owner is consumer:
+                self._rewind(part)
+        self._rebalance()
+
+    def _rewind(self, part: Partition) -> None:
+        """Messages processed since the last commit are read again."""
+        now = self.env.now
+        for msg in reversed(part.uncommitted):
+            msg.deliveries += 1
+            self.system.redelivered(msg, copy=True)
+            part.log.appendleft(msg)
+            part.lag.add(now, 1)
+            self.depth.add(now, 1)
+        part.uncommitted.clear()
+
+    def restart(self, consumer: Consumer) -> None:
+        if consumer.alive:
+            return
+        consumer.alive = True
+        self._rebalance()
+
+    # --- broker-wide ------------------------------------------------------------------
+    def set_down(self, down: bool) -> None:
+        self.down += 1 if down else -1
+        if not self.down:
+            for part in self.partitions:
+                self._kick(part)
+
+    def acked(self, consumer: object, delivery: Delivery) -> None:
+        """Kafka has no per-message acks; progress is the committed offset."""
+
+    def on_tick(self) -> None:
+        """Nothing periodic beyond auto-commit."""

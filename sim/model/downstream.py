@@ -1,0 +1,80 @@
+"""The downstream service a task calls (an SMTP server, a payment gateway).
+
+It has an optional cap on concurrent calls (``downstream.capacity``); waiting for a free
+connection is part of the task's time. Faults change it for a window: an outage makes every call
+fail, a slowdown multiplies call times. With ``downstream.timeout`` the *caller* gives up on a
+call that takes too long, but the downstream still finishes the work it was given: the wasted
+work that turns retries into a storm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import simpy
+
+from sim.model.pool import Pool
+
+if TYPE_CHECKING:
+    from sim.model.system import System
+
+
+class Downstream:
+    """Capacity, outage and slowdown state of the external service."""
+
+    def __init__(self, system: System) -> None:
+        cfg = system.scenario.downstream
+        self.env = system.env
+        self.pool = Pool(system.env, cfg.capacity, system.rec.levels["downstream_busy"],
+                         system.rec.levels["downstream_queue"])
+        self.timeout = cfg.timeout
+        self.down = 0  # > 0 while an outage is active (outages may overlap)
+        self.factor = 1.0
+        self.failed_calls = 0
+        self.simple = self.pool.unlimited and not self.timeout
+
+    def call(self, service: float, succeeds: bool) -> Generator:
+        """Wait for a connection, make the call; returns whether it succeeded."""
+        wait = self.pool.acquire()
+        if wait is not None:
+            try:
+                yield wait
+            except simpy.Interrupt:
+                self.pool.cancel(wait)
+                raise
+        if self.down:
+            self.pool.release()
+            self.failed_calls += 1
+            if self.timeout:  # a dead server that does not answer: the caller waits it out
+                yield self.env.timeout(self.timeout)
+            return False
+        try:
+            yield self.env.timeout(service * self.factor)
+        finally:
+            self.pool.release()
+        return succeeds
+
+    def limited_call(self, service: float, succeeds: bool, limit: float | None) -> Generator:
+        """A call the caller abandons after ``limit`` seconds (caller timeout or time limit).
+
+        The downstream side runs on its own, so abandoned work still occupies a connection.
+        """
+        give_up = min(x for x in (limit, self.timeout or None) if x is not None)
+        work = self.env.process(self.call(service, succeeds))
+        result = yield work | self.env.timeout(give_up)
+        if work in result:
+            return work.value
+        return False
+
+    def begin(self, service: float, succeeds: bool, limit: float | None = None) -> simpy.Event:
+        """Start a call; the returned event fires when the caller has its answer (its value
+        says whether the call succeeded). Without caps or limits this is one plain timeout."""
+        if self.simple and limit is None:
+            if self.down:
+                self.failed_calls += 1
+                return self.env.timeout(0.0, False)
+            return self.env.timeout(service * self.factor, succeeds)
+        if limit is None and not self.timeout:
+            return self.env.process(self.call(service, succeeds))
+        return self.env.process(self.limited_call(service, succeeds, limit))

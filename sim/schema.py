@@ -1,0 +1,286 @@
+"""The scenario schema: every part of the simulated system as a frozen, strict pydantic model.
+
+Real configuration names are used where the real systems have them (Celery's
+``prefetch_multiplier``, ``acks_late``, ``rate_limit``; RabbitMQ's ``x-max-length``/``overflow``;
+Redis transport's ``visibility_timeout``; Kafka's ``enable_auto_commit``), so what a student
+learns transfers. Loading, overrides and error messages are in ``sim.scenario``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- distributions -------------------------------------------------------------------------
+
+
+class ConstantDist(Strict):
+    dist: Literal["constant"] = "constant"
+    value: float = Field(ge=0, description="the fixed time, seconds")
+
+
+class ExponentialDist(Strict):
+    dist: Literal["exponential"] = "exponential"
+    mean: float = Field(gt=0, description="mean, seconds")
+
+
+class LognormalDist(Strict):
+    dist: Literal["lognormal"] = "lognormal"
+    mean: float = Field(gt=0, description="mean, seconds")
+    cv: float = Field(ge=0, le=10, description="coefficient of variation (std / mean)")
+
+
+class UniformDist(Strict):
+    dist: Literal["uniform"] = "uniform"
+    low: float = Field(ge=0, description="smallest value, seconds")
+    high: float = Field(ge=0, description="largest value, seconds")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformDist:
+        if self.high < self.low:
+            raise ValueError(f"high: must be ≥ low ({self.low:g}), got {self.high:g}")
+        return self
+
+
+class ErlangDist(Strict):
+    dist: Literal["erlang"] = "erlang"
+    mean: float = Field(gt=0, description="mean, seconds")
+    k: int = Field(ge=1, le=1000, description="number of exponential phases")
+
+
+Distribution = Annotated[
+    Union[ConstantDist, ExponentialDist, LognormalDist, UniformDist, ErlangDist],
+    Field(discriminator="dist"),
+]
+
+
+# --- clients and web tier ------------------------------------------------------------------
+
+
+class RateStep(Strict):
+    at: float = Field(ge=0, description="from this time on, seconds")
+    rate: float = Field(ge=0, le=100_000, description="requests per second")
+
+
+class Arrivals(Strict):
+    rate: float = Field(gt=0, le=100_000, description="requests per second (Poisson)")
+    profile: list[RateStep] = Field(default_factory=list, description="rate steps over time")
+    client_retries: int = Field(default=0, ge=0, le=10, description="resends after a timeout")
+    client_retry_delay: float = Field(default=1.0, ge=0, description="wait before resending, s")
+
+    @field_validator("profile")
+    @classmethod
+    def _sorted(cls, steps: list[RateStep]) -> list[RateStep]:
+        times = [s.at for s in steps]
+        if times != sorted(times):
+            raise ValueError("steps must be in order of 'at'")
+        return steps
+
+    def rate_at(self, t: float) -> float:
+        rate = self.rate
+        for step in self.profile:
+            if step.at <= t:
+                rate = step.rate
+        return rate
+
+
+class Web(Strict):
+    workers: int = Field(default=8, ge=1, le=10_000, description="web threads")
+    service: Distribution = ExponentialDist(mean=0.02)
+    publish: Distribution = ConstantDist(value=0.002)
+    timeout: float | None = Field(default=None, gt=0, description="client gives up after, s")
+
+
+class Task(Strict):
+    service: Distribution = LognormalDist(mean=0.8, cv=0.5)
+    failure_rate: float = Field(default=0.0, ge=0, le=1, description="chance an attempt fails")
+    poison_rate: float = Field(default=0.0, ge=0, le=1, description="tasks that always fail")
+
+
+class Downstream(Strict):
+    capacity: int = Field(default=0, ge=0, le=100_000, description="concurrent calls, 0 = no cap")
+    timeout: float = Field(default=0.0, ge=0, description="caller gives up on a call, s; 0 = never")
+
+
+# --- brokers -------------------------------------------------------------------------------
+
+
+class RabbitMQBroker(Strict):
+    kind: Literal["rabbitmq"] = "rabbitmq"
+    max_length: int = Field(default=0, ge=0, description="x-max-length, 0 = no limit")
+    overflow: Literal["drop-head", "reject-publish", "reject-publish-dlx"] = "drop-head"
+    message_ttl: float = Field(default=0.0, ge=0, description="x-message-ttl, s; 0 = none")
+    delivery_limit: int = Field(default=0, ge=0, description="quorum-queue delivery limit")
+    dead_letter: bool = Field(default=False, description="dead-letter tasks out of retries")
+
+
+class RedisBroker(Strict):
+    kind: Literal["redis"] = "redis"
+    visibility_timeout: float = Field(default=3600.0, gt=0, description="seconds")
+    dead_letter: bool = False
+
+
+class KafkaBroker(Strict):
+    kind: Literal["kafka"] = "kafka"
+    partitions: int = Field(default=6, ge=1, le=1000)
+    keys: int = Field(default=1000, ge=1, le=10_000_000, description="distinct message keys")
+    key_skew: float = Field(default=0.0, ge=0, le=5, description="Zipf exponent, 0 = uniform")
+    enable_auto_commit: bool = False
+    auto_commit_interval: float = Field(default=5.0, gt=0, description="seconds")
+    rebalance_pause: float = Field(default=3.0, ge=0, description="seconds")
+    retry_topic: bool = False
+
+
+Broker = Annotated[Union[RabbitMQBroker, RedisBroker, KafkaBroker], Field(discriminator="kind")]
+
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*([smh])\s*$")
+_PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+class Workers(Strict):
+    count: int = Field(default=2, ge=1, le=1000, description="worker processes")
+    concurrency: int = Field(default=4, ge=1, le=1000, description="slots per worker")
+    prefetch_multiplier: int = Field(default=1, ge=1, le=1000)
+    acks_late: bool = False
+    task_reject_on_worker_lost: bool = False
+    rate_limit: str | None = Field(default=None, description='tasks per worker, e.g. "10/s"')
+    soft_time_limit: float | None = Field(default=None, gt=0, description="seconds")
+    time_limit: float | None = Field(default=None, gt=0, description="seconds")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        if value is not None and (not _RATE.match(value) or float(_RATE.match(value)[1]) <= 0):
+            raise ValueError(f'must look like "10/s", "30/m" or "100/h", got {value!r}')
+        return value
+
+    def rate_per_second(self) -> float | None:
+        if self.rate_limit is None:
+            return None
+        match = _RATE.match(self.rate_limit)
+        assert match is not None
+        return float(match[1]) / _PER[match[2]]
+
+
+class Retry(Strict):
+    max_retries: int = Field(default=3, ge=0, le=100)
+    backoff: Literal["none", "fixed", "exponential"] = "exponential"
+    base: float = Field(default=1.0, ge=0, description="first delay, seconds")
+    cap: float = Field(default=60.0, ge=0, description="longest delay, seconds")
+    jitter: Literal["none", "full", "equal", "decorrelated"] = "full"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _celery_aliases(cls, data: Any) -> Any:
+        """Celery's retry_backoff / retry_backoff_max / retry_jitter, with Celery's meaning."""
+        if not isinstance(data, dict) or not {"retry_backoff", "retry_backoff_max",
+                                              "retry_jitter"} & set(data):
+            return data
+        data = dict(data)
+        for alias, key in (("retry_backoff", "backoff"), ("retry_backoff_max", "cap"),
+                           ("retry_jitter", "jitter")):
+            if alias in data and key in data:
+                raise ValueError(f"{alias}: give either {alias} (Celery) or {key}, not both")
+        backoff = data.pop("retry_backoff", None)
+        if backoff is not None:
+            if isinstance(backoff, bool):
+                data["backoff"] = "exponential" if backoff else "fixed"
+                if backoff:
+                    data.setdefault("base", 1.0)
+            elif isinstance(backoff, (int, float)) and backoff > 0:
+                data["backoff"], data["base"] = "exponential", float(backoff)
+            else:
+                raise ValueError(f"retry_backoff: must be true, false or a number > 0, "
+                                 f"got {backoff!r}")
+            data.setdefault("cap", data.pop("retry_backoff_max", 600.0))
+            data.setdefault("jitter", "full" if data.pop("retry_jitter", True) else "none")
+        if "retry_backoff_max" in data:
+            data["cap"] = data.pop("retry_backoff_max")
+        if "retry_jitter" in data:
+            data["jitter"] = "full" if data.pop("retry_jitter") else "none"
+        return data
+
+
+# --- faults --------------------------------------------------------------------------------
+
+
+class WorkerCrash(Strict):
+    kind: Literal["worker_crash"] = "worker_crash"
+    at: float = Field(ge=0, description="seconds")
+    count: int = Field(default=1, ge=1, le=1000, description="workers that crash")
+    restart_after: float | None = Field(default=None, ge=0, description="seconds; none = never")
+
+
+class BrokerOutage(Strict):
+    kind: Literal["broker_outage"] = "broker_outage"
+    at: float = Field(ge=0)
+    duration: float = Field(gt=0)
+
+
+class DownstreamOutage(Strict):
+    kind: Literal["downstream_outage"] = "downstream_outage"
+    at: float = Field(ge=0)
+    duration: float = Field(gt=0)
+
+
+class DownstreamSlowdown(Strict):
+    kind: Literal["downstream_slowdown"] = "downstream_slowdown"
+    at: float = Field(ge=0)
+    duration: float = Field(gt=0)
+    factor: float = Field(default=5.0, ge=1, le=1000, description="calls take this many times")
+
+
+Fault = Annotated[Union[WorkerCrash, BrokerOutage, DownstreamOutage, DownstreamSlowdown],
+                  Field(discriminator="kind")]
+
+
+class Limits(Strict):
+    max_in_system: int = Field(default=50_000, ge=10, description="stop bound (overload)")
+    max_drain: float | None = Field(default=None, gt=0, description="drain time bound, s")
+
+
+class Scenario(Strict):
+    id: str = Field(default="custom", pattern=r"^[A-Za-z0-9_\-]+$")
+    title: str = "Custom scenario"
+    description: str = ""
+    topic: str = "basics"
+    duration: float = Field(default=120.0, gt=0, le=10_000_000, description="seconds of arrivals")
+    warmup: float = Field(default=0.0, ge=0, description="seconds dropped from statistics")
+    seed: int = Field(default=42, ge=0, le=2**63 - 1)
+    mode: Literal["sync", "async"] = "async"
+    arrivals: Arrivals = Arrivals(rate=20)
+    web: Web = Web()
+    task: Task = Task()
+    downstream: Downstream = Downstream()
+    broker: Broker = RabbitMQBroker()
+    workers: Workers = Workers()
+    retry: Retry = Retry()
+    faults: list[Fault] = Field(default_factory=list)
+    limits: Limits = Limits()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.warmup >= self.duration:
+            raise ValueError(
+                f"warmup: must be < duration ({self.duration:g}), got {self.warmup:g}"
+            )
+        if self.arrivals.client_retries and self.web.timeout is None:
+            raise ValueError("arrivals.client_retries: needs web.timeout (when users give up)")
+        limits = (self.workers.soft_time_limit, self.workers.time_limit)
+        if None not in limits and limits[0] > limits[1]:
+            raise ValueError("workers.soft_time_limit: must be ≤ workers.time_limit")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
