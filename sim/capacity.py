@@ -26,25 +26,56 @@ def expected_backoff(scenario: Scenario) -> float:
     return sum(f ** (n + 1) * ceiling(policy, n) * factor for n in range(policy.max_retries))
 
 
-def offered_load(scenario: Scenario, mode: str) -> dict[str, float]:
-    """Offered load (busy fraction the tier would need) of the web tier and of the workers."""
-    rate = scenario.arrivals.rate
+def peak_rate(scenario: Scenario) -> float:
+    return max([scenario.arrivals.rate] + [s.rate for s in scenario.arrivals.profile])
+
+
+def final_rate(scenario: Scenario) -> float:
+    profile = scenario.arrivals.profile
+    return profile[-1].rate if profile else scenario.arrivals.rate
+
+
+def offered_load(scenario: Scenario, mode: str, rate: float | None = None) -> dict[str, float]:
+    """Offered load (busy fraction the tier would need) of the web tier and of the workers,
+    at ``rate`` requests per second (default: the base arrival rate)."""
+    rate = scenario.arrivals.rate if rate is None else rate
     task_work = mean_of(scenario.task.service) * expected_attempts(scenario)
     handler = mean_of(scenario.web.service)
     if mode == "sync":
         web_time = handler + task_work + expected_backoff(scenario)
         return {"web": rate * web_time / scenario.web.workers, "workers": 0.0}
-    slots = scenario.workers.count * scenario.workers.concurrency
     web_time = handler + mean_of(scenario.web.publish)
-    return {"web": rate * web_time / scenario.web.workers, "workers": rate * task_work / slots}
+    return {"web": rate * web_time / scenario.web.workers,
+            "workers": rate * expected_attempts(scenario) / worker_capacity(scenario)}
+
+
+def worker_capacity(scenario: Scenario) -> float:
+    """Attempts per second the consumers can run: slots / mean task time, capped by Kafka's
+    one-message-per-partition rule and by Celery's per-worker rate limit."""
+    workers, broker = scenario.workers, scenario.broker
+    slots = workers.count * workers.concurrency
+    if broker.kind == "kafka":
+        slots = min(slots, broker.partitions + (1 if broker.retry_topic else 0))
+    mean = mean_of(scenario.task.service)
+    capacity = slots / mean if mean > 0 else float("inf")
+    per_worker = workers.rate_per_second()
+    if per_worker is not None:
+        capacity = min(capacity, per_worker * workers.count)
+    return capacity
 
 
 def load_warnings(scenario: Scenario, mode: str) -> list[str]:
-    """One warning per tier whose offered load is 1 or more."""
+    """One warning per tier whose offered load reaches 1, for good or at the peak of a profile."""
     names = {"web": "web threads", "workers": "workers"}
-    return [
-        f"overloaded: the {names[tier]} are offered {load:.2f}× what they can do "
-        f"(utilization ≥ 1); their queue grows without bound"
-        for tier, load in offered_load(scenario, mode).items()
-        if load >= 1
-    ]
+    steady = offered_load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+    peak = offered_load(scenario, mode, peak_rate(scenario))
+    warnings = []
+    for tier, load in steady.items():
+        if load >= 1:
+            warnings.append(f"overloaded: the {names[tier]} are offered {load:.2f}× what they "
+                            f"can do (utilization ≥ 1); their queue grows without bound")
+        elif peak[tier] >= 1:
+            warnings.append(f"at the peak arrival rate ({peak_rate(scenario):g}/s) the "
+                            f"{names[tier]} are offered {peak[tier]:.2f}× what they can do; "
+                            f"their queue grows until the rate drops")
+    return warnings

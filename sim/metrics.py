@@ -122,7 +122,7 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
         "run": {"end_time_s": end_time, "duration_s": duration, "warmup_s": warmup},
         "warnings": list(warnings),
     }
-    lag = lag_summary(frames["timeseries"])
+    lag = lag_summary(frames["timeseries"]) if mode == "async" else None
     if lag is not None:
         summary["lag"] = lag
     return summary

@@ -83,8 +83,9 @@ def watch(system: System, rid: int, request: tuple, tries_left: int) -> None:
         env.timeout(scenario.arrivals.client_retry_delay).callbacks.append(resend)
 
     def resend(_event: object) -> None:
-        again = send(system, request, retry=True)
-        watch(system, again, request, tries_left - 1)
+        fresh = (request[0], system.resend_sizes.draw())  # same handler work, a new call
+        again = send(system, fresh, retry=True)
+        watch(system, again, fresh, tries_left - 1)
         system.gone()
 
     env.timeout(scenario.web.timeout).callbacks.append(give_up)

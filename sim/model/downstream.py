@@ -1,10 +1,11 @@
 """The downstream service a task calls (an SMTP server, a payment gateway).
 
 It has an optional cap on concurrent calls (``downstream.capacity``); waiting for a free
-connection is part of the task's time. Faults change it for a window: an outage makes every call
-fail, a slowdown multiplies call times. With ``downstream.timeout`` the *caller* gives up on a
-call that takes too long, but the downstream still finishes the work it was given: the wasted
-work that turns retries into a storm.
+connection is part of the task's time. Faults change it for a window: during an outage every
+call fails (after taking its usual time and connection: the service answers with an error), a
+slowdown multiplies call times. With ``downstream.timeout`` the *caller* gives up on a call
+that takes too long, but the downstream still finishes the work it was given: the wasted work
+that turns retries into a storm.
 """
 
 from __future__ import annotations
@@ -43,17 +44,14 @@ class Downstream:
             except simpy.Interrupt:
                 self.pool.cancel(wait)
                 raise
-        if self.down:
-            self.pool.release()
-            self.failed_calls += 1
-            if self.timeout:  # a dead server that does not answer: the caller waits it out
-                yield self.env.timeout(self.timeout)
-            return False
+        broken = self.down > 0
         try:
             yield self.env.timeout(service * self.factor)
         finally:
             self.pool.release()
-        return succeeds
+        if broken:
+            self.failed_calls += 1
+        return succeeds and not broken
 
     def limited_call(self, service: float, succeeds: bool, limit: float | None) -> Generator:
         """A call the caller abandons after ``limit`` seconds (caller timeout or time limit).
@@ -73,7 +71,7 @@ class Downstream:
         if self.simple and limit is None:
             if self.down:
                 self.failed_calls += 1
-                return self.env.timeout(0.0, False)
+                return self.env.timeout(service * self.factor, False)
             return self.env.timeout(service * self.factor, succeeds)
         if limit is None and not self.timeout:
             return self.env.process(self.call(service, succeeds))

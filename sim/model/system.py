@@ -62,6 +62,8 @@ class System:
                             levels["web_queue"])
         self.handler = HANDLERS[mode]
         self.task_sizes = TaskSizes(scenario, self.streams)
+        self.resend_sizes = TaskSizes(scenario, self.streams, prefix="resend/")
+        self.redelivery_sizes = TaskSizes(scenario, self.streams, prefix="redelivery/")
         self.jitter = self.streams.uniforms("retry_jitter")
         self.downstream = Downstream(self)
         self.broker = BROKERS[scenario.broker.kind](self)

@@ -3,7 +3,9 @@
 Every task's sizes are drawn when its request *arrives*, from streams named per attempt
 (``task_service/0``, ``task_failure/0``, ...), so a sync run and an async run with the same seed
 give request *i* the same task, whatever order the workers happen to run them in. A poison task
-(``task.poison_rate``) fails every attempt. For Kafka each task also gets a message key.
+(``task.poison_rate``) fails every attempt. A user's resent request (client retry) draws a
+fresh task from streams of its own, so resends never shift the original traffic. For Kafka each
+task also gets a message key.
 """
 
 from __future__ import annotations
@@ -71,19 +73,21 @@ class Delivery:
 class TaskSizes:
     """Draws (service time per attempt, first successful attempt, key) for each new task."""
 
-    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+    def __init__(self, scenario: Scenario, streams: Streams, prefix: str = "") -> None:
         spec, rate = scenario.task.service, scenario.task.failure_rate
         self.failure_rate = rate
         tries = scenario.retry.max_retries + 1
         self.tries = tries
-        n_service = tries if rate > 0 else 1
-        self._service = [draw_fn(streams, f"task_service/{a}", spec) for a in range(n_service)]
+        self._service = [draw_fn(streams, f"{prefix}task_service/{a}", spec)
+                         for a in range(tries)]
         self._failure: list[Draws] = (
-            [streams.uniforms(f"task_failure/{a}") for a in range(tries)] if rate > 0 else []
+            [streams.uniforms(f"{prefix}task_failure/{a}") for a in range(tries)]
+            if rate > 0 else []
         )
         self.poison_rate = scenario.task.poison_rate
-        self._poison = streams.uniforms("task_poison") if self.poison_rate > 0 else None
-        self._key = _key_draws(scenario, streams)
+        self._poison = (streams.uniforms(f"{prefix}task_poison") if self.poison_rate > 0
+                        else None)
+        self._key = _key_draws(scenario, streams, prefix)
 
     def draw(self) -> tuple[tuple[float, ...], int, int]:
         services = tuple(d() for d in self._service)
@@ -97,13 +101,13 @@ class TaskSizes:
         return services, first_ok, key
 
 
-def _key_draws(scenario: Scenario, streams: Streams) -> Draws | None:
+def _key_draws(scenario: Scenario, streams: Streams, prefix: str) -> Draws | None:
     """Message keys for Kafka: uniform over ``keys``, or Zipf-skewed by ``key_skew``."""
     broker = scenario.broker
     if broker.kind != "kafka":
         return None
     weights = 1.0 / np.arange(1, broker.keys + 1, dtype=float) ** broker.key_skew
     cdf = np.cumsum(weights / weights.sum())
-    return streams.draws("message_keys",
+    return streams.draws(f"{prefix}message_keys",
                          lambda rng, n: np.minimum(np.searchsorted(cdf, rng.random(n)),
                                                    broker.keys - 1).astype(float))

@@ -27,6 +27,7 @@ class RedisBroker(QueueBroker):
             return
         delivery.stale = True
         twin = delivery.msg.copy()
+        twin.services = self.system.redelivery_sizes.draw()[0]  # a new run takes its own time
         twin.deliveries += 1
         self.system.redelivered(twin, copy=True)
         self.depth.add(self.env.now, 1)
