@@ -24,7 +24,7 @@ lint: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n 2 --durations=15
+	$(PY) -m pytest -n 2 -q --durations=10
 
 bench: $(VENV)/.dev-installed
 	$(PY) bench/engine.py

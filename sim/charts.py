@@ -29,6 +29,19 @@ EXTRA_COLORS = (ORANGE, SKY, BLACK, YELLOW)
 MAX_POINTS = 1000
 TIME_BINS = 100
 Results = Mapping[str, Result]
+_AXIS = {"gridcolor": "#E5E8EE", "linecolor": "#B0B6C0", "zerolinecolor": "#C8CDD5",
+         "ticks": "outside", "tickcolor": "#B0B6C0", "automargin": True}
+LIGHT = {"layout": {  # a small template (plotly's built-in ones are slow to copy)
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#262730"},
+    "colorway": [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, BLACK, YELLOW],
+    "xaxis": _AXIS, "yaxis": _AXIS, "hoverlabel": {"font": {"size": 13}},
+}}
+
+
+def new_figure(**subplots: Any) -> go.Figure:
+    """An empty figure with the light template (subplots when keyword arguments are given)."""
+    fig = go.Figure(layout={"template": LIGHT})
+    return make_subplots(figure=fig, **subplots) if subplots else fig
 
 
 def color_for(label: str, index: int = 0) -> str:
@@ -40,7 +53,7 @@ def color_for(label: str, index: int = 0) -> str:
 def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 400) -> go.Figure:
     """Common look: white template, large fonts, legend above the plot."""
     fig.update_layout(
-        template="plotly_white", height=height, font={"size": 14},
+        height=height, font={"size": 14},
         title={"text": title, "x": 0, "xanchor": "left", "y": 0.97, "font": {"size": 18}},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
         margin={"l": 70, "r": 30, "t": 95, "b": 60}, hovermode="x unified",
@@ -74,7 +87,8 @@ def shade_faults(fig: go.Figure, results: Results) -> go.Figure:
     """Shade fault windows (``result.extra["faults"]``) on the time axis, if there are any."""
     seen: set[tuple[float, float, str]] = set()
     for result in results.values():
-        for fault in (result.extra or {}).get("faults", []) or []:
+        faults = (result.extra or {}).get("faults") or result.summary.get("faults") or []
+        for fault in faults if isinstance(faults, list) else []:
             try:
                 key = (float(fault["start"]), float(fault["end"]),
                        str(fault.get("label") or fault.get("kind", "fault")))
@@ -112,7 +126,7 @@ def _line(x: Any, y: Any, name: str, color: str, dash: str = "solid", **kw: Any)
 
 def response_time_ecdf(results: Results) -> go.Figure:
     """Share of requests answered within x seconds, with p50/p95/p99 marked."""
-    fig = go.Figure()
+    fig = new_figure()
     positive = []
     marks = {"p50": "circle", "p95": "diamond", "p99": "square"}
     for i, (label, result) in enumerate(results.items()):
@@ -146,7 +160,7 @@ def response_time_ecdf(results: Results) -> go.Figure:
 
 def response_time_over_time(results: Results) -> go.Figure:
     """p95 response time of the requests arriving in each time window."""
-    fig, width = go.Figure(), _bin_width(results)
+    fig, width = new_figure(), _bin_width(results)
     for i, (label, result) in enumerate(results.items()):
         req = result.requests[result.requests["outcome"].isin(["completed", "failed"])]
         p95 = _binned(req["arrival"].to_numpy(), (req["end"] - req["arrival"]).to_numpy(),
@@ -159,7 +173,7 @@ def response_time_over_time(results: Results) -> go.Figure:
 
 def throughput_over_time(results: Results) -> go.Figure:
     """Responses per second, next to the arrival rate."""
-    fig, width = go.Figure(), _bin_width(results)
+    fig, width = new_figure(), _bin_width(results)
     first = next(iter(results.values()), None)
     if first is not None:
         arrivals = _binned(first.requests["arrival"].to_numpy(),
@@ -187,7 +201,7 @@ def _series(result: Result, column: str) -> tuple[np.ndarray, np.ndarray] | None
 
 def queue_depth(results: Results) -> go.Figure:
     """Requests waiting for a web thread, and messages waiting in the broker."""
-    fig = go.Figure()
+    fig = new_figure()
     parts = (("queue_depth_mean", "broker queue", "solid"),
              ("web_queue_mean", "waiting for a web thread", "dot"))
     for i, (label, result) in enumerate(results.items()):
@@ -204,7 +218,7 @@ def queue_depth(results: Results) -> go.Figure:
 
 def consumer_lag(results: Results) -> go.Figure | None:
     """Kafka consumer lag per partition (columns ``lag_p<N>_mean``); None when not a kafka run."""
-    fig = go.Figure()
+    fig = new_figure()
     for i, (label, result) in enumerate(results.items()):
         columns = sorted((c for c in result.timeseries.columns
                           if c.startswith("lag_p") and c.endswith("_mean")),
@@ -225,7 +239,7 @@ def consumer_lag(results: Results) -> go.Figure | None:
 
 def busy(results: Results) -> go.Figure:
     """Busy web threads (top) and busy worker slots (bottom), with capacities."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+    fig = new_figure(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
                         subplot_titles=("busy web threads", "busy worker slots"))
     for i, (label, result) in enumerate(results.items()):
         color = color_for(label, i)
@@ -255,17 +269,17 @@ def busy(results: Results) -> go.Figure:
 
 
 def retries_over_time(results: Results) -> go.Figure:
-    """Retries started per second, and tasks waiting out a back-off."""
-    fig, width = go.Figure(), _bin_width(results)
+    """Retries started so far (a running count), one line per series."""
+    fig = new_figure()
     for i, (label, result) in enumerate(results.items()):
-        att = result.attempts
-        again = att[att["attempt"] > 1]
-        rate = _binned(again["start"].to_numpy(), np.ones(len(again)), width, "rate")
-        rate = rate.reindex(np.arange(TIME_BINS) * width + width / 2, fill_value=0.0)
-        fig.add_trace(_line(rate.index, rate.to_numpy(), f"{label}: retries per second",
-                            color_for(label, i)))
-    style(fig, f"Retries started per second ({width:.3g}-s windows)", "simulated time (s)",
-          "retries per second")
+        starts = np.sort(result.attempts.loc[result.attempts["attempt"] > 1, "start"].to_numpy())
+        end = result.summary["run"]["end_time_s"]
+        step = max(1, starts.size // MAX_POINTS)
+        x = np.concatenate([[0.0], starts[::step], [end]])
+        y = np.concatenate([[0], np.arange(1, starts.size + 1)[::step], [starts.size]])
+        fig.add_trace(_line(x, y, f"{label} ({starts.size:,} retries)", color_for(label, i),
+                            line_shape="hv"))
+    style(fig, "Retries so far (running count)", "simulated time (s)", "retries started")
     return shade_faults(fig, results)
 
 
@@ -295,7 +309,7 @@ def task_fates(tasks: pd.DataFrame) -> dict[str, int]:
 
 def fates_figure(results: Results) -> go.Figure:
     """The fate of every task, as one stacked bar per series."""
-    fig = go.Figure()
+    fig = new_figure()
     counts = {label: task_fates(r.tasks) for label, r in results.items()}
     labels = list(counts)[::-1]
     for fate, color in FATES:
@@ -307,8 +321,8 @@ def fates_figure(results: Results) -> go.Figure:
                              text=[f"{v:,}" if v else "" for v in values],
                              textposition="inside", insidetextanchor="middle"))
     style(fig, "What happened to every task", "tasks", "", height=160 + 70 * len(labels))
-    fig.update_layout(barmode="stack", hovermode="closest", uniformtext_minsize=11,
-                      uniformtext_mode="hide")
+    fig.update_layout(barmode="stack", hovermode="closest", legend_traceorder="normal",
+                      uniformtext_minsize=11, uniformtext_mode="hide")
     return fig
 
 
@@ -343,28 +357,29 @@ def sample_requests(result: Result, n: int = 20) -> list[int]:
 
 def journey_segments(result: Result, ids: list[int]) -> pd.DataFrame:
     """Where each request's time goes: (request, kind, start, end), in s after its arrival."""
-    req = result.requests.set_index("request_id")
+    req = result.requests.set_index("request_id").loc[ids]
     tasks = result.tasks[result.tasks["request_id"].isin(ids)]
+    task_of = dict(zip(tasks["request_id"], tasks["task_id"], strict=False))
+    published = dict(zip(tasks["request_id"], tasks["published"], strict=False))
     attempts = result.attempts[result.attempts["task_id"].isin(tasks["task_id"])]
+    by_task = {k: g.sort_values("attempt") for k, g in attempts.groupby("task_id")}
     end_of_run = result.summary["run"]["end_time_s"]
     rows: list[tuple[int, str, float, float]] = []
-    for rid in ids:
-        r = req.loc[rid]
-        t0, start = r["arrival"], r["start"] if not np.isnan(r["start"]) else end_of_run
-        rows.append((rid, "waiting for a web thread", t0, start))
-        task = tasks[tasks["request_id"] == rid]
-        handler_end = task["published"].iloc[0] if len(task) else r["end"]
-        rows.append((rid, "handler (web work)", start, _finite(handler_end, end_of_run)))
+    for rid, r in zip(ids, req.itertuples(), strict=False):
+        start = _finite(r.start, end_of_run)
+        rows.append((rid, "waiting for a web thread", r.arrival, start))
+        rows.append((rid, "handler (web work)", start,
+                     _finite(published.get(rid, r.end), end_of_run)))
         previous_end = None
-        for a in attempts[attempts["task_id"].isin(task["task_id"])].sort_values(
-                "attempt").itertuples():
+        empty = attempts.iloc[:0]
+        for a in by_task.get(task_of.get(rid, -1), empty).itertuples():
             if previous_end is not None:
                 rows.append((rid, "back-off before retry", previous_end, a.enqueued))
             rows.append((rid, "waiting in the queue", a.enqueued, a.start))
             end = _finite(a.end, end_of_run)
             rows.append((rid, OUTCOME_SEGMENT.get(str(a.outcome), "attempt failed"), a.start, end))
             previous_end = end
-        rows.append((rid, "response", r["end"], r["end"]))
+        rows.append((rid, "response", r.end, r.end))
     frame = pd.DataFrame(rows, columns=["request_id", "kind", "start", "end"])
     arrival = req["arrival"].reindex(frame["request_id"]).to_numpy()
     frame["start"] -= arrival
@@ -383,7 +398,7 @@ def journey_figure(result: Result, label: str, color: str = BLACK, n: int = 20) 
     seg = journey_segments(result, ids)
     arrivals = result.requests.set_index("request_id")["arrival"]
     names = {rid: f"#{rid} (t={arrivals[rid]:.1f} s)" for rid in ids}
-    fig = go.Figure()
+    fig = new_figure()
     for kind, kind_color in SEGMENTS.items():
         part = seg[seg["kind"] == kind]
         if len(part):
@@ -400,7 +415,8 @@ def journey_figure(result: Result, label: str, color: str = BLACK, n: int = 20) 
     style(fig, f"Journey of {len(ids)} sampled requests — {label}",
           "seconds since the request arrived", "", height=260 + 22 * len(ids))
     fig.update_layout(barmode="overlay", hovermode="closest", legend={"y": 1.0})
-    fig.update_yaxes(categoryorder="array", categoryarray=[names[i] for i in ids][::-1])
+    order = [names[i] for i in ids][::-1]
+    fig.update_yaxes(categoryorder="array", categoryarray=order, tickmode="array", tickvals=order)
     return fig
 
 
@@ -428,7 +444,7 @@ def theory_prediction(result: Result) -> dict[str, Any]:
 
 def theory_figure(results: Results) -> go.Figure:
     """Simulated mean queue wait next to the M/M/c (or M/G/c) prediction."""
-    fig = go.Figure()
+    fig = new_figure()
     labels = list(results)
     sim_waits = [results[k].summary["queue_wait_s"].get("mean") for k in labels]
     preds = [theory_prediction(results[k]) for k in labels]
@@ -450,20 +466,20 @@ def theory_figure(results: Results) -> go.Figure:
 
 
 def load_sweep_figure(points: pd.DataFrame) -> go.Figure:
-    """p95 response time against arrival rate per series (columns label, rate, p95, overloaded)."""
-    fig = go.Figure()
+    """p95 time against arrival rate per series (columns label, rate, p95, overloaded)."""
+    fig = new_figure()
     for i, (label, part) in enumerate(points.groupby("label", sort=False)):
         color = color_for(str(label), i)
         fig.add_trace(go.Scatter(
             x=part["rate"], y=part["p95"], name=str(label), mode="lines+markers",
-            line={"color": color, "width": 2.5},
+            line={"color": color, "width": 2.5, "dash": "dash" if "task" in str(label) else None},
             marker={"size": 9, "color": color,
                     "symbol": ["x" if o else "circle" for o in part["overloaded"]]}))
     if points["overloaded"].any():
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="overloaded (stopped)",
                                  marker={"symbol": "x", "size": 9, "color": GREY}))
-    style(fig, "Load sweep: p95 response time as traffic grows", "arrival rate (requests/s)",
-          "p95 response time (s, log scale)")
+    style(fig, "Load sweep: p95 time as traffic grows (the hockey stick)",
+          "arrival rate (requests/s)", "p95 time (s, log scale)")
     fig.update_yaxes(type="log")
     fig.update_layout(hovermode="closest")
     return fig
@@ -472,24 +488,33 @@ def load_sweep_figure(points: pd.DataFrame) -> go.Figure:
 # --- everything -------------------------------------------------------------------------------
 
 
+BUILDERS = {
+    "response_time_ecdf": response_time_ecdf, "response_time_over_time": response_time_over_time,
+    "throughput": throughput_over_time, "queues": queue_depth, "consumer_lag": consumer_lag,
+    "busy": busy, "retries": retries_over_time, "task_fates": fates_figure,
+    "theory": theory_figure,
+}
+
+
+def figure_names(results: Results) -> list[str]:
+    """Names of every chart of these runs (``journey_<label>`` once per series)."""
+    return [*BUILDERS, *(f"journey_{_slug(label)}" for label in results)]
+
+
+def build_figure(name: str, results: Results) -> go.Figure | None:
+    """One chart by name; None when it does not apply (e.g. consumer lag without Kafka)."""
+    if name in BUILDERS:
+        return BUILDERS[name](results)
+    for i, (label, result) in enumerate(results.items()):
+        if name == f"journey_{_slug(label)}":
+            return journey_figure(result, label, color_for(label, i))
+    raise KeyError(f"no chart named {name!r}")
+
+
 def figures_for(results: Results) -> dict[str, go.Figure]:
     """Every chart of a run or comparison, by file-friendly name (what the app and CLI show)."""
-    figures = {
-        "response_time_ecdf": response_time_ecdf(results),
-        "response_time_over_time": response_time_over_time(results),
-        "throughput": throughput_over_time(results),
-        "queues": queue_depth(results),
-        "busy": busy(results),
-        "retries": retries_over_time(results),
-        "task_fates": fates_figure(results),
-        "theory": theory_figure(results),
-    }
-    lag = consumer_lag(results)
-    if lag is not None:
-        figures["consumer_lag"] = lag
-    for i, (label, result) in enumerate(results.items()):
-        figures[f"journey_{_slug(label)}"] = journey_figure(result, label, color_for(label, i))
-    return figures
+    figures = {name: build_figure(name, results) for name in figure_names(results)}
+    return {name: fig for name, fig in figures.items() if fig is not None}
 
 
 def _slug(label: str) -> str:

@@ -36,17 +36,20 @@ class Downstream:
         self.simple = self.pool.unlimited and not self.timeout
 
     def call(self, service: float, succeeds: bool) -> Generator:
-        """Wait for a connection, make the call; returns whether it succeeded."""
+        """Wait for a connection, make the call; returns whether it succeeded. A caller that
+        is killed (worker crash) stops waiting and hangs up."""
         wait = self.pool.acquire()
         if wait is not None:
             try:
                 yield wait
             except simpy.Interrupt:
                 self.pool.cancel(wait)
-                raise
+                return False
         broken = self.down > 0
         try:
             yield self.env.timeout(service * self.factor)
+        except simpy.Interrupt:
+            return False
         finally:
             self.pool.release()
         if broken:
@@ -60,7 +63,10 @@ class Downstream:
         """
         give_up = min(x for x in (limit, self.timeout or None) if x is not None)
         work = self.env.process(self.call(service, succeeds))
-        result = yield work | self.env.timeout(give_up)
+        try:
+            result = yield work | self.env.timeout(give_up)
+        except simpy.Interrupt:
+            return False
         if work in result:
             return work.value
         return False

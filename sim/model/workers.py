@@ -140,6 +140,7 @@ class Worker:
             else:
                 self.system.task_failed(delivery, "worker_lost")
         for delivery in self.reserved:
+            delivery.killed = True  # this delivery is over; the broker may deliver it again
             self.queue_level.add(now, -1)  # it leaves this worker; requeue counts it again
             broker.requeue(delivery)
         self.running.clear()

@@ -18,10 +18,13 @@ def check_conservation(result: Result) -> None:
 
 
 def check_attempts(result: Result) -> None:
+    """No task is tried more than max_retries + 1 times; extra runs are redeliveries."""
     max_tries = result.scenario.retry.max_retries + 1
-    counts = result.attempts.groupby("task_id").size()
-    assert (counts <= max_tries + result.tasks["duplicates"].max() + 1).all()
-    assert (result.tasks["attempts"] <= max_tries + result.tasks["duplicates"]).all()
+    assert (result.attempts["attempt"] <= max_tries).all()
+    tasks = result.tasks
+    assert (tasks["attempts"] <= max_tries + tasks["redeliveries"]).all()
+    runs = result.attempts.groupby("task_id").size().reindex(tasks["task_id"], fill_value=0)
+    assert (runs.to_numpy() == tasks["attempts"].to_numpy()).all()
 
 
 def check_ordering(result: Result) -> None:
@@ -39,7 +42,19 @@ def check_ordering(result: Result) -> None:
     assert np.all(np.diff(arrival) >= 0)
 
 
+def check_drained(result: Result) -> None:
+    """A run that ended without a warning about a bound has nothing left anywhere."""
+    s = result.summary
+    if any(w.startswith(("drain limit", "overloaded: stopped")) for w in s["warnings"]):
+        return
+    assert s["requests"]["in_flight"] == 0
+    assert s["tasks"]["in_queue"] == 0 and s["tasks"]["in_progress"] == 0
+    assert s["run"]["end_time_s"] >= result.requests["arrival"].to_numpy().max(initial=0)
+    assert (result.attempts["outcome"] != "running").all()
+
+
 def check_all(result: Result) -> None:
+    check_drained(result)
     check_conservation(result)
     check_attempts(result)
     check_ordering(result)

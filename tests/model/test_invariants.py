@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,24 +23,65 @@ DISTS = st.one_of(
 )
 
 
+BROKERS = st.one_of(
+    st.builds(lambda n, o, t, d, dl: {"kind": "rabbitmq", "max_length": n, "overflow": o,
+                                      "message_ttl": t, "delivery_limit": d, "dead_letter": dl},
+              st.sampled_from([0, 0, 5, 50]),
+              st.sampled_from(["drop-head", "reject-publish", "reject-publish-dlx"]),
+              st.sampled_from([0, 0, 2.0]), st.sampled_from([0, 1, 3]), st.booleans()),
+    st.builds(lambda v: {"kind": "redis", "visibility_timeout": v}, st.floats(0.5, 20)),
+    st.builds(lambda p, k, s, a, r: {"kind": "kafka", "partitions": p, "keys": k, "key_skew": s,
+                                     "enable_auto_commit": a, "auto_commit_interval": 2.0,
+                                     "rebalance_pause": 1.0, "retry_topic": r},
+              st.integers(1, 6), st.integers(1, 50), st.floats(0, 2), st.booleans(),
+              st.booleans()),
+)
+
+FAULTS = st.lists(st.one_of(
+    st.builds(lambda at, c, r: {"kind": "worker_crash", "at": at, "count": c,
+                                "restart_after": r},
+              st.floats(0, 30), st.integers(1, 3), st.one_of(st.none(), st.floats(0, 10))),
+    st.builds(lambda at, d: {"kind": "broker_outage", "at": at, "duration": d},
+              st.floats(0, 30), st.floats(0.1, 10)),
+    st.builds(lambda at, d: {"kind": "downstream_outage", "at": at, "duration": d},
+              st.floats(0, 30), st.floats(0.1, 10)),
+    st.builds(lambda at, d, f: {"kind": "downstream_slowdown", "at": at, "duration": d,
+                                "factor": f},
+              st.floats(0, 30), st.floats(0.1, 10), st.floats(1, 5)),
+), max_size=3)
+
+
 @st.composite
 def scenarios(draw):
+    timeout = draw(st.one_of(st.none(), st.floats(0.1, 10)))
     return {
         "duration": draw(st.floats(1, 40)),
         "seed": draw(st.integers(0, 2**32)),
-        "arrivals": {"rate": draw(st.floats(0.5, 40))},
+        "arrivals": {"rate": draw(st.floats(0.5, 40)),
+                     "client_retries": draw(st.integers(0, 2)) if timeout else 0,
+                     "profile": draw(st.lists(st.builds(lambda a, r: {"at": a, "rate": r},
+                                                        st.floats(0, 40), st.floats(0, 30)),
+                                              max_size=3).map(
+                                                  lambda s: sorted(s, key=lambda x: x["at"])))},
         "web": {"workers": draw(st.integers(1, 16)), "service": draw(DISTS),
-                "publish": draw(DISTS),
-                "timeout": draw(st.one_of(st.none(), st.floats(0.1, 10)))},
-        "task": {"service": draw(DISTS), "failure_rate": draw(st.floats(0, 1))},
+                "publish": draw(DISTS), "timeout": timeout},
+        "task": {"service": draw(DISTS), "failure_rate": draw(st.floats(0, 1)),
+                 "poison_rate": draw(st.sampled_from([0, 0, 0.1]))},
+        "downstream": {"capacity": draw(st.sampled_from([0, 0, 1, 4])),
+                       "timeout": draw(st.sampled_from([0, 0, 0.5, 2.0]))},
+        "broker": draw(BROKERS),
         "workers": {"count": draw(st.integers(1, 5)), "concurrency": draw(st.integers(1, 4)),
                     "prefetch_multiplier": draw(st.integers(1, 4)),
-                    "acks_late": draw(st.booleans())},
+                    "acks_late": draw(st.booleans()),
+                    "task_reject_on_worker_lost": draw(st.booleans()),
+                    "rate_limit": draw(st.sampled_from([None, None, "5/s", "30/m"])),
+                    "time_limit": draw(st.sampled_from([None, None, 1.0]))},
+        "faults": draw(FAULTS),
         "retry": {"max_retries": draw(st.integers(0, 4)),
                   "backoff": draw(st.sampled_from(["none", "fixed", "exponential"])),
                   "base": draw(st.floats(0, 2)), "cap": draw(st.floats(0, 10)),
                   "jitter": draw(st.sampled_from(["none", "full", "equal", "decorrelated"]))},
-        "limits": {"max_in_system": draw(st.integers(10, 2000))},
+        "limits": {"max_in_system": draw(st.integers(10, 2000)), "max_drain": 300},
     }
 
 
@@ -49,10 +91,19 @@ def test_bundled_scenarios_keep_every_request_and_task(scenario_id, mode):
     check_all(run(load_scenario(scenario_id), mode))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=scenarios(), mode=st.sampled_from(["sync", "async"]))
 def test_random_scenarios_keep_every_request_and_task(data, mode):
     check_all(run(from_dict(data), mode))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=scenarios(), mode=st.sampled_from(["sync", "async"]))
+def test_random_scenarios_are_deterministic(data, mode):
+    scenario = from_dict(data)
+    a, b = run(scenario, mode, 3), run(scenario, mode, 3)
+    assert a.summary == b.summary
+    pd.testing.assert_frame_equal(a.attempts, b.attempts)
 
 
 def test_overload_stops_at_the_bound_with_a_warning():

@@ -1,0 +1,234 @@
+"""Charts out of a run: PNG/SVG images (kaleido + Chromium), standalone HTML, and a report.
+
+``write_charts(results, out_dir, formats)`` writes every figure of :func:`sim.charts.figures_for`
+(the very charts the app shows) plus ``report.html``, a self-contained comparison report with the
+KPIs, all charts, the scenario YAML, seed and version, so the run can be reproduced from the file.
+PNG/SVG need a Chrome or Chromium (kaleido drives it); without one HTML is still written and a
+one-line message says what to install.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+import threading
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from sim.charts import figures_for
+from sim.export import effective_yaml
+from sim.runner import Result
+from sim.scenario import SCENARIO_DIR, ScenarioError
+
+IMAGE_FORMATS = ("png", "svg")
+FORMATS = (*IMAGE_FORMATS, "html")
+NO_BROWSER = ("PNG/SVG export needs Chrome or Chromium, and none was found: install one "
+              "(Debian: apt-get install -y chromium) or set BROWSER_PATH; HTML export still works")
+EXPORT_SIZE = {"width": 1100, "scale": 2}
+_server_lock = threading.Lock()
+_server_started = False
+
+
+class ExportUnavailable(RuntimeError):
+    """Static image export is impossible here (no browser for kaleido)."""
+
+
+# --- KPIs (shared by the app and the report) -------------------------------------------------
+
+KPIS: tuple[tuple[str, Callable[[dict[str, Any]], Any], str, bool, str], ...] = (
+    ("p95 response time", lambda s: s["response_time_s"]["p95"], "s", True,
+     "95 % of users got their answer within this time."),
+    ("throughput", lambda s: s["throughput_rps"], "req/s", False,
+     "Responses completed per second while requests were arriving."),
+    ("p95 task latency", lambda s: s["task_latency_s"]["p95"], "s", True,
+     "From the request's arrival until its background job finished (after any retries)."),
+    ("retries", lambda s: s["tasks"]["retries"], "", True,
+     "Attempts that had to be repeated because the job failed."),
+    ("tasks failed or lost", lambda s: s["tasks"]["failed"] + s["tasks"]["dead_lettered"]
+     + s["tasks"]["lost"], "", True,
+     "Jobs that never succeeded: failed after all retries, dead-lettered, or lost."),
+)
+
+
+def fmt_value(value: Any, unit: str) -> str:
+    """A KPI value for people: ms below a second, thousands separators for counts."""
+    if value is None:
+        return "–"
+    if unit == "s":
+        return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+    if unit:
+        return f"{value:.1f} {unit}"
+    return f"{int(value):,}"
+
+
+def kpi_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """name, raw value, formatted value, unit, lower-is-better and help of every KPI."""
+    rows = []
+    for name, get, unit, lower, help_text in KPIS:
+        try:
+            value = get(summary)
+        except (KeyError, TypeError):
+            value = None
+        rows.append({"name": name, "value": value, "text": fmt_value(value, unit), "unit": unit,
+                     "lower_is_better": lower, "help": help_text})
+    return rows
+
+
+# --- single figures --------------------------------------------------------------------------
+
+
+def figure_html(fig: go.Figure) -> str:
+    """A standalone HTML page of one chart (plotly.js included; opens offline)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False})
+
+
+def _start_server() -> None:
+    global _server_started
+    if _server_started:
+        return
+    import kaleido
+
+    kaleido.start_sync_server(silence_warnings=True)
+    _server_started = True
+
+
+def browser_path() -> str | None:
+    """The Chrome/Chromium kaleido would use (BROWSER_PATH, PATH, usual places), or None."""
+    try:
+        from choreographer.browsers.chromium import Chromium
+
+        return Chromium.find_browser(skip_local=False)
+    except Exception:
+        return None
+
+
+def figure_image(fig: go.Figure, fmt: str = "png") -> bytes:
+    """PNG or SVG bytes of ``fig``; raises :class:`ExportUnavailable` without a browser."""
+    if fmt not in IMAGE_FORMATS:
+        raise ValueError(f"format: must be one of {', '.join(IMAGE_FORMATS)}, got {fmt!r}")
+    with _server_lock:
+        try:
+            _start_server()
+            with warnings.catch_warnings():  # "kopts ignored when using a server": expected
+                warnings.simplefilter("ignore", UserWarning)
+                return pio.to_image(fig, format=fmt, **EXPORT_SIZE)
+        except Exception as exc:
+            if _no_browser(exc):
+                raise ExportUnavailable(NO_BROWSER) from None
+            raise
+
+
+def _no_browser(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return any(word in text for word in ("chrome", "chromium", "browser"))
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def write_charts(results: Mapping[str, Result], out_dir: str | Path,
+                 formats: list[str]) -> list[Path]:
+    """Write every chart in ``formats`` (png, svg, html) under ``out_dir/charts`` and a report.
+
+    Without a browser the images are skipped with a one-line message on stderr, and HTML is
+    written anyway.
+    """
+    wanted = [f.strip().lower() for f in formats if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown:
+        raise ScenarioError(f"--charts: unknown format {unknown[0]!r}; use {', '.join(FORMATS)}")
+    folder = Path(out_dir) / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = figures_for(results)
+    images = [(f, folder / f"{name}.{f}") for f in IMAGE_FORMATS if f in wanted
+              for name in figures]
+    written: list[Path] = []
+    try:
+        if images:
+            names = [p.stem for _, p in images]
+            pio.write_images([figures[n] for n in names], [p for _, p in images],
+                             format=[f for f, _ in images], **EXPORT_SIZE)
+            written += [p for _, p in images]
+    except Exception as exc:
+        if not _no_browser(exc):
+            raise
+        print(f"charts: {NO_BROWSER}", file=sys.stderr)
+        wanted.append("html")
+    if "html" in wanted:
+        for name, fig in figures.items():
+            path = folder / f"{name}.html"
+            fig.write_html(path, include_plotlyjs="directory", config={"displaylogo": False})
+            written.append(path)
+    report = Path(out_dir) / "report.html"
+    report.write_text(report_html(results, figures), encoding="utf-8")
+    return [*written, report]
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def version() -> str:
+    """The Async Lab version (from pyproject.toml next to the scenarios)."""
+    try:
+        with open(SCENARIO_DIR.parent / "pyproject.toml", "rb") as fh:
+            return str(tomllib.load(fh)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+def _kpi_table(results: Mapping[str, Result]) -> str:
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in results)
+    rows = {label: kpi_rows(r.summary) for label, r in results.items()}
+    body = ""
+    for i, (name, *_rest) in enumerate(KPIS):
+        cells = "".join(f"<td>{html.escape(rows[label][i]['text'])}</td>" for label in results)
+        body += f"<tr><th>{html.escape(name)}</th>{cells}</tr>"
+    return f"<table><tr><th></th>{head}</tr>{body}</table>"
+
+
+def _scenarios(results: Mapping[str, Result]) -> str:
+    seen: dict[str, list[str]] = {}
+    for label, result in results.items():
+        seen.setdefault(effective_yaml(result), []).append(label)
+    parts = []
+    for text, labels in seen.items():
+        modes = {results[label].mode for label in labels}
+        mode = "both" if len(modes) > 1 else modes.pop()
+        parts.append(f"<h3>Scenario for {html.escape(', '.join(labels))}</h3>"
+                     f"<pre>{html.escape(text)}</pre><p>Reproduce: save the YAML above as "
+                     f"<code>scenario.yaml</code>, then run <code>python -m sim run scenario.yaml "
+                     f"--mode {mode}</code> (the seed is in the file).</p>")
+    return "".join(parts)
+
+
+def report_html(results: Mapping[str, Result], figures: dict[str, go.Figure] | None = None,
+                title: str | None = None) -> str:
+    """One self-contained HTML page: KPIs, every chart, scenario YAML, seed and version."""
+    figures = figures if figures is not None else figures_for(results)
+    first = next(iter(results.values()))
+    title = title or f"Async Lab report: {first.scenario.title}"
+    charts = "".join(
+        fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
+        for i, fig in enumerate(figures.values()))
+    warnings = "".join(f"<li>{html.escape(label)}: {html.escape(w)}</li>"
+                       for label, r in results.items() for w in r.warnings)
+    seeds = ", ".join(f"{html.escape(label)}: {r.seed}" for label, r in results.items())
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title><style>
+body{{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;color:#262730}}
+table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:.35em .8em;text-align:right}}
+pre{{background:#f4f5f7;padding:1em;overflow-x:auto}}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p>{html.escape(first.scenario.description)}</p>
+<p>Seed {seeds} · Async Lab {html.escape(version())}</p>
+<h2>Key figures</h2>{_kpi_table(results)}
+{f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else ""}
+<h2>Charts</h2>{charts}
+<h2>How to reproduce</h2>{_scenarios(results)}
+</body></html>"""

@@ -1,0 +1,130 @@
+"""A real ``streamlit run`` driven by headless Chromium through Playwright.
+
+Moves a slider, waits for the redrawn chart, downloads a PNG export and saves a screenshot.
+Prints (never asserts) the cold load time and the slider-to-chart times. Set
+ASYNC_LAB_SHOTS=DIR to keep the screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage"]
+FINGERPRINT = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  if (!gd || !gd.data || !gd.querySelector('.main-svg')) return null;
+  return JSON.stringify(gd.data.map(t => t.x && t.x.length ? t.x[Math.floor(t.x.length / 2)]
+                                                           : null));
+}"""
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("streamlit did not start: " + proc.stderr.read(2000).decode())
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_for_new_chart(page, old: str | None, url_part: str = "",
+                       timeout_s: float = 20) -> str:
+    """Wait until the first chart shows other data, the URL has ``url_part`` and the app is
+    no longer running."""
+    page.wait_for_function(
+        f"([old, part]) => {{ const f = ({FINGERPRINT})(); return f !== null && f !== old && "
+        f"location.href.includes(part) && "
+        f"!document.querySelector('[data-testid=stStatusWidget]'); }}",
+        arg=[old, url_part], timeout=timeout_s * 1000, polling=20)
+    return page.evaluate(FINGERPRINT)
+
+
+def test_slider_chart_and_png_export(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+        start = time.perf_counter()
+        page.goto(server)
+        fingerprint = wait_for_new_chart(page, None, timeout_s=60)
+        cold = time.perf_counter() - start
+        slider = page.locator("[data-testid='stSlider']").filter(has_text="Arrival rate") \
+            .get_by_role("slider")
+        times = []
+        for step in range(1, 6):
+            slider.focus()
+            t0 = time.perf_counter()
+            page.keyboard.press("ArrowRight")
+            fingerprint = wait_for_new_chart(page, fingerprint, f"arrivals.rate={20 + step}")
+            times.append(time.perf_counter() - t0)
+            page.wait_for_timeout(300)
+        assert "arrivals.rate=25" in page.url  # 20 requests/s + 5 steps of 1
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name="PNG", exact=True).first.click()
+        png = tmp_path / "chart.png"
+        info.value.save_as(png)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        page.get_by_role("tab", name="Request journeys").click()
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg')"
+                               ".length >= 2 && document.body.innerText.includes('Journey of')")
+        page.wait_for_timeout(800)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        shot = tmp_path / "playground.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+        fresh = browser.new_page(viewport={"width": 1440, "height": 1000})  # warm server
+        t0 = time.perf_counter()
+        fresh.goto(server)
+        wait_for_new_chart(fresh, None, timeout_s=60)
+        warm = time.perf_counter() - t0
+        browser.close()
+    print(f"\ncold load to first chart drawn: {cold:.2f} s (fresh server), "
+          f"{warm:.2f} s (new browser page, server already warm)")
+    print(f"slider -> new chart: median {statistics.median(times):.2f} s "
+          f"(runs: {', '.join(f'{t:.2f}' for t in times)})")
+    keep = os.environ.get("ASYNC_LAB_SHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / "playground.png")
+        shutil.copy(png, Path(keep) / "export.png")

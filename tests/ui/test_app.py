@@ -1,0 +1,164 @@
+"""Every page through Streamlit's AppTest: renders, reacts to knobs, links, bad input."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sim.scenario import bundled_ids
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def app(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    return at.run()
+
+
+def seconds(text: str) -> float:
+    number, unit = text.split()
+    return float(number) / 1000 if unit == "ms" else float(number)
+
+
+def metrics(at: AppTest, name: str) -> list[str]:
+    return [m.value for m in at.metric if m.label == name]
+
+
+def test_playground_shows_kpis_for_both_modes_and_charts() -> None:
+    at = app()
+    assert not at.exception
+    p95 = metrics(at, "p95 response time")
+    assert len(p95) == 2 and seconds(p95[1]) < seconds(p95[0])  # async answers faster
+    assert chart_titles(at)[0].startswith("Response time")
+    assert at.query_params["scenario"] == "email_signup"
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize(("tab", "expected"), [
+    ("Throughput & queues", ["Throughput", "Queues", "Busy"]),
+    ("Tasks & retries", ["What happened to every task", "Retries"]),
+    ("Request journeys", ["Journey of 20 sampled requests — sync", "Journey of 20"]),
+    ("Theory & load sweep", ["Queue wait: simulation vs theory"]),
+])
+def test_each_tab_draws_its_charts(tab: str, expected: list[str]) -> None:
+    at = app()
+    at.session_state["pg_tab"] = tab
+    at.run()
+    titles = chart_titles(at)
+    assert not at.exception and len(titles) >= len(expected)
+    assert all(t.startswith(e) for t, e in zip(titles, expected, strict=False))
+
+
+def test_load_sweep_runs_on_demand() -> None:
+    at = app(**{"duration": "30"})
+    at.session_state["pg_tab"] = "Theory & load sweep"
+    at.run()
+    assert len(chart_titles(at)) == 1
+    at.button(key="pg_run_sweep").click().run()
+    assert not at.exception
+    sweep = json.loads(list(at.get("plotly_chart"))[-1].proto.spec)
+    assert sweep["layout"]["title"]["text"].startswith("Load sweep")
+    sync = next(t for t in sweep["data"] if t["name"] == "sync")
+    p95 = numbers(sync["y"])
+    assert p95[-1] > 5 * p95[0]  # the hockey stick
+
+
+def numbers(array: object) -> list[float]:
+    """Plotly JSON arrays may be plain lists or base64 typed arrays."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+def test_more_workers_shorten_the_async_task_latency() -> None:
+    at = app()
+    before = seconds(metrics(at, "p95 task latency")[1])
+    at.slider(key="pg_workers").set_value(4).run()
+    after = seconds(metrics(at, "p95 task latency")[1])
+    assert not at.exception and after < before
+    assert at.query_params["workers.count"] == "4"
+
+
+def test_more_web_threads_shorten_the_sync_response_time() -> None:
+    at = app(mode="sync")
+    assert len(metrics(at, "p95 response time")) == 1
+    before = seconds(metrics(at, "p95 response time")[0])
+    at.slider(key="pg_web_workers").set_value(16).run()
+    assert seconds(metrics(at, "p95 response time")[0]) < before
+
+
+def test_a_shared_link_restores_the_configuration() -> None:
+    at = app(scenario="email_signup", seed="7", mode="async",
+             **{"workers.count": "3", "retry.jitter": "none", "task.service.mean": "0.5"})
+    assert not at.exception and not at.error
+    assert at.slider(key="pg_workers").value == 3
+    assert at.slider(key="pg_task_mean").value == 0.5
+    assert at.selectbox(key="pg_jitter").value == "none"
+    assert at.number_input(key="pg_seed").value == 7
+    assert at.radio(key="pg_mode").value == "async"
+    assert len(metrics(at, "p95 response time")) == 1
+
+
+def test_a_bad_link_value_names_the_field() -> None:
+    at = app(**{"workers.count": "0"})
+    assert not at.exception
+    assert any("workers.count" in e.value for e in at.error)
+    assert at.slider(key="pg_workers").value == 2  # back to the scenario's value
+
+
+def test_overload_warning_is_shown_not_a_traceback() -> None:
+    at = app(mode="sync", **{"arrivals.rate": "60", "duration": "30"})
+    assert not at.exception
+    assert any("overload" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", ["compare", "lab", "about"])
+def test_every_page_renders(page: str) -> None:
+    at = app()
+    at.switch_page(f"ui/pages/{page}.py").run()
+    assert not at.exception and not at.error
+    assert at.title[0].value
+
+
+def test_compare_runs_a_and_b_on_the_same_traffic() -> None:
+    at = app()
+    at.switch_page("ui/pages/compare.py").run()
+    assert len(metrics(at, "throughput")) == 2
+    at.selectbox(key="cmp_preset").set_value("Prefetch 1 vs 10 (async)").run()
+    assert not at.exception
+    assert at.slider(key="cmp_B_prefetch").value == 10
+    assert at.query_params["B.workers.prefetch_multiplier"] == "10"
+    assert at.query_params["A.mode"] == "async"
+
+
+def test_scenario_lab_names_the_bad_field() -> None:
+    at = app()
+    at.switch_page("ui/pages/lab.py").run()
+    text = at.text_area(key="lab_yaml").value
+    at.text_area(key="lab_yaml").set_value(text.replace("count: 2", "count: 0")).run()
+    at.button(key="lab_run").click().run()
+    assert not at.exception
+    assert any("workers.count" in e.value for e in at.error)
+    at.text_area(key="lab_yaml").set_value("duration: 20\nworkers: {count: 3, speed: 2}\n").run()
+    at.button(key="lab_run").click().run()
+    assert any("workers.speed" in e.value for e in at.error)
+    at.text_area(key="lab_yaml").set_value("duration: 20\nworkers: {count: 3}\n").run()
+    at.button(key="lab_run").click().run()
+    assert not at.error and at.success and len(metrics(at, "throughput")) == 2
+
+
+@pytest.mark.parametrize("scenario_id", bundled_ids())
+def test_every_bundled_scenario_opens(scenario_id: str) -> None:
+    at = app(scenario=scenario_id)
+    assert not at.exception and not at.error
+    assert at.selectbox(key="pg_scenario").value == scenario_id
+    assert len(metrics(at, "throughput")) == 2

@@ -1,0 +1,118 @@
+"""Widgets for the knobs of a scenario, grouped, each with units and a plain-words tooltip.
+
+Widget values live in ``st.session_state`` under ``prefix + knob.key``; they are filled from a
+scenario before the widgets are drawn (so no widget is given both a default and a state value),
+and turned back into dotted overrides afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from sim.scenario import Scenario
+from ui.knobs import (
+    BROKER_HELP,
+    BROKER_KIND,
+    KNOBS,
+    Knob,
+    broker_fields,
+    broker_models,
+    broker_overrides,
+    choices,
+    field_bounds,
+    knob_values,
+    overrides_for,
+)
+
+GROUPS = ("Traffic", "Web tier", "Task", "Workers", "Retry")
+
+
+def _broker_key(prefix: str, name: str) -> str:
+    return f"{prefix}broker_{name}"
+
+
+def fill(prefix: str, scenario: Scenario, force: bool = False) -> None:
+    """Put the scenario's values into the widgets' state (missing ones, or all with ``force``)."""
+    values = knob_values(scenario)
+    broker = scenario.to_dict().get("broker", {})
+    values[BROKER_KIND] = broker.get("kind", "rabbitmq")
+    for name in broker_fields(values[BROKER_KIND]):
+        values[f"broker_{name}"] = broker.get(name)
+    for key, value in values.items():
+        if force or prefix + key not in st.session_state:
+            st.session_state[prefix + key] = value
+
+
+def clear(prefix: str) -> None:
+    """Forget the widgets' values (they are refilled from the scenario on the next draw)."""
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(prefix) and (
+                key[len(prefix):] in {k.key for k in KNOBS} or "broker_" in key):
+            del st.session_state[key]
+
+
+def knob_widget(knob: Knob, prefix: str, container: Any = st) -> Any:
+    """Draw one knob (its value is already in session state) and return the value."""
+    key = prefix + knob.key
+    if knob.kind == "bool":
+        return container.toggle(knob.label, key=key, help=knob.help)
+    if knob.kind == "choice":
+        return container.selectbox(knob.label, choices(knob), key=key, help=knob.help)
+    cast = int if knob.kind == "int" else float
+    value = cast(st.session_state.get(key, knob.low))
+    st.session_state[key] = value
+    low, high = cast(min(knob.low, value)), cast(max(knob.high, value))
+    return container.slider(knob.label, min_value=low, max_value=high, step=cast(knob.step),
+                            key=key, help=knob.help, format=knob.fmt)
+
+
+def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st) -> None:
+    """All knobs (or the ``only`` ones), grouped in expanders."""
+    for group in GROUPS:
+        knobs = [k for k in KNOBS if k.group == group and (only is None or k.key in only)]
+        if not knobs:
+            continue
+        with container.expander(group, expanded=group in ("Traffic", "Workers")):
+            for knob in knobs:
+                knob_widget(knob, prefix)
+
+
+def broker_panel(prefix: str, container: Any = st) -> None:
+    """Broker kind and the main settings of that kind (read from the schema)."""
+    with container.expander("Broker", expanded=False):
+        kinds = list(broker_models())
+        kind = st.selectbox("Broker kind", kinds, key=prefix + BROKER_KIND,
+                            help="Which kind of message broker carries the jobs (async mode). "
+                            + " ".join(f"{k}: {BROKER_HELP.get(k, '')}" for k in kinds))
+        for name, field in broker_fields(kind).items():
+            key = _broker_key(prefix, name)
+            if st.session_state.get(key) is None:
+                st.session_state[key] = field.default
+            label = name.replace("_", " ")
+            tip = (field.description or label) + f" (setting `{name}` of {kind})."
+            if field.annotation is bool:
+                st.toggle(label, key=key, help=tip)
+                continue
+            low, high = field_bounds(field)
+            cast = int if field.annotation is int else float
+            st.session_state[key] = cast(st.session_state[key])
+            st.number_input(label, min_value=None if low is None else cast(low),
+                            max_value=None if high is None else cast(high), key=key, help=tip,
+                            step=cast(1) if cast is int else 0.1)
+
+
+def overrides(prefix: str, base: Scenario, only: list[str] | None = None,
+              with_broker: bool = True) -> dict[str, Any]:
+    """The dotted overrides that the widgets (all, or ``only`` some knobs) ask for."""
+    values = {k.key: st.session_state[prefix + k.key] for k in KNOBS
+              if prefix + k.key in st.session_state and (only is None or k.key in only)}
+    out = overrides_for(base, values)
+    if with_broker and prefix + BROKER_KIND in st.session_state:
+        kind = st.session_state[prefix + BROKER_KIND]
+        settings = {name: st.session_state.get(_broker_key(prefix, name))
+                    for name in broker_fields(kind)}
+        settings = {k: v for k, v in settings.items() if v is not None}
+        out.update(broker_overrides(base, kind, settings))
+    return out

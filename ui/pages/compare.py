@@ -1,0 +1,159 @@
+"""Compare: two configurations A and B of one scenario, on the same seed (identical traffic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from sim.scenario import ScenarioError, apply_overrides, bundled_ids, load_scenario
+from ui import controls, state
+from ui.knobs import BY_KEY, BY_PATH, KNOBS
+from ui.runs import results_for, run_key
+from ui.views import chart_tabs, downloads, kpi_row, show_warnings
+
+P = "cmp_"
+SIDES = ("A", "B")
+PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
+    "Sync vs async (same settings)": {"A": ("sync", {}), "B": ("async", {})},
+    "Prefetch 1 vs 10 (async)": {"A": ("async", {"prefetch": 1}),
+                                 "B": ("async", {"prefetch": 10})},
+    "2 vs 4 worker processes (async)": {"A": ("async", {"workers": 2}),
+                                        "B": ("async", {"workers": 4})},
+    "Fixed back-off vs exponential with full jitter": {
+        "A": ("async", {"backoff": "fixed", "jitter": "none", "failure_rate": 0.2}),
+        "B": ("async", {"backoff": "exponential", "jitter": "full", "failure_rate": 0.2})},
+    "Early vs late acknowledgement": {"A": ("async", {"acks_late": False}),
+                                      "B": ("async", {"acks_late": True})},
+}
+
+
+def _side(side: str) -> str:
+    return f"{P}{side}_"
+
+
+def _apply(side: str, mode: str, values: dict[str, Any], base: Any) -> None:
+    prefix = _side(side)
+    controls.clear(prefix)
+    controls.fill(prefix, base, force=True)
+    st.session_state[prefix + "mode"] = mode
+    st.session_state[prefix + "changed"] = list(values)
+    for key, value in values.items():
+        st.session_state[prefix + key] = value
+
+
+def _preset_changed() -> None:
+    base = load_scenario(st.session_state[P + "scenario"])
+    preset = PRESETS.get(st.session_state[P + "preset"])
+    if preset is None:
+        return
+    for side in SIDES:
+        mode, values = preset[side]
+        _apply(side, mode, values, base)
+
+
+def _scenario_changed() -> None:
+    base = load_scenario(st.session_state[P + "scenario"])
+    st.session_state[P + "seed"] = base.seed
+    _preset_changed()
+
+
+def _restore() -> None:
+    """First visit: the URL (scenario, seed, A.*, B.*), else sync vs async."""
+    if P + "scenario" in st.session_state:
+        return
+    ids = bundled_ids()
+    saved = st.session_state.get(P + "view")
+    params = saved or st.query_params.to_dict()
+    top = state.decode(params)
+    sid = top["scenario"] if top["scenario"] in ids else (
+        "email_signup" if "email_signup" in ids else ids[0])
+    base = load_scenario(sid)
+    st.session_state[P + "scenario"] = sid
+    st.session_state[P + "seed"] = top["seed"] if top["seed"] is not None else base.seed
+    st.session_state[P + "preset"] = next(iter(PRESETS))
+    for side, default in zip(SIDES, ("sync", "async"), strict=True):
+        view = state.decode(params, prefix=f"{side}.")
+        values = {BY_PATH[p].key: v for p, v in view["overrides"].items() if p in BY_PATH}
+        mode = view["mode"] if view["mode"] in ("sync", "async") else default
+        _apply(side, mode, values, base)
+
+
+def side_panel(side: str, base: Any) -> None:
+    prefix = _side(side)
+    st.subheader(f"Configuration {side}")
+    st.radio("Mode", ["sync", "async"], key=prefix + "mode", horizontal=True,
+             help="sync: the job runs inside the request; async: it goes to the workers.")
+    chosen = st.multiselect(
+        "Settings to change", [k.key for k in KNOBS], key=prefix + "changed",
+        format_func=lambda k: BY_KEY[k].label,
+        help="Pick the knobs that differ from the scenario for this configuration.")
+    controls.fill(prefix, base)
+    for key in chosen:
+        controls.knob_widget(BY_KEY[key], prefix)
+
+
+def _label(side: str, mode: str, changes: dict[str, Any]) -> str:
+    parts = [mode] + [f"{BY_PATH[p].label.split(' (')[0].lower()} {state.encode_value(v)}"
+                      for p, v in changes.items() if p in BY_PATH]
+    text = ", ".join(parts)
+    return f"{side}: {text if len(text) < 48 else text[:45] + '…'}"
+
+
+def render() -> None:
+    _restore()
+    st.title("Compare two configurations")
+    st.caption("A and B see exactly the same users and the same job sizes (same seed), so every "
+               "difference comes from the configuration.")
+    ids = bundled_ids()
+    c1, c2, c3 = st.columns([3, 3, 1])
+    sid = c1.selectbox("Scenario", ids, key=P + "scenario", on_change=_scenario_changed,
+                       help="The scenario both configurations start from.")
+    c2.selectbox("Start from a preset", list(PRESETS), key=P + "preset",
+                 on_change=_preset_changed, help="A classic comparison; adjust it below.")
+    c3.number_input("Seed", min_value=0, step=1, key=P + "seed",
+                    help="Same seed = same traffic for A and B.")
+    base = load_scenario(sid)
+    columns = st.columns(2)
+    configs: dict[str, tuple[str, dict[str, Any]]] = {}
+    for side, col in zip(SIDES, columns, strict=True):
+        with col:
+            side_panel(side, base)
+            prefix = _side(side)
+            chosen = st.session_state.get(prefix + "changed", [])
+            configs[side] = (st.session_state[prefix + "mode"],
+                             controls.overrides(prefix, base, only=chosen, with_broker=False))
+    seed = int(st.session_state[P + "seed"])
+    _save(sid, seed, configs)
+    try:
+        scenarios = {side: apply_overrides(base, ch) for side, (_m, ch) in configs.items()}
+    except ScenarioError as exc:
+        st.error(f"This configuration is not valid: {exc}")
+        return
+    keys = [run_key(_label(side, mode, ch), scenarios[side], mode, seed)
+            for side, (mode, ch) in configs.items()]
+    results = results_for(keys)
+    if results is None:
+        return
+    labels = list(results)
+    kpi_row(labels[0], results[labels[0]].summary)
+    kpi_row(labels[1], results[labels[1]].summary, results[labels[0]].summary, "A")
+    show_warnings(results)
+    tabs = chart_tabs(keys, "cmp")
+    if tabs[4].open is not False:
+        with tabs[4]:
+            st.caption("The load sweep is on the Playground page.")
+    if tabs[5].open is not False:
+        with tabs[5]:
+            downloads(results, "cmp")
+
+
+def _save(sid: str, seed: int, configs: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    params = {"scenario": sid, "seed": str(seed)}
+    for side, (mode, changes) in configs.items():
+        params.update(state.encode(sid, seed, mode, changes, prefix=f"{side}."))
+    st.session_state[P + "view"] = params
+    st.query_params.from_dict(params)
+
+
+render()

@@ -1,0 +1,82 @@
+"""Scenario lab: paste or upload a scenario YAML, see validation errors, run it, download it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sim.scenario import SCENARIO_DIR, ScenarioError, bundled_ids, from_dict, parse_yaml
+from ui.runs import results_for, run_key
+from ui.views import chart_tabs, downloads, kpi_row, show_warnings
+
+P = "lab_"
+
+
+def _load_template() -> None:
+    path = SCENARIO_DIR / f"{st.session_state[P + 'template']}.yaml"
+    st.session_state[P + "yaml"] = path.read_text(encoding="utf-8")
+    st.session_state.pop(P + "valid", None)
+
+
+def _uploaded() -> None:
+    upload = st.session_state.get(P + "upload")
+    if upload is not None:
+        st.session_state[P + "yaml"] = upload.getvalue().decode("utf-8", errors="replace")
+        st.session_state.pop(P + "valid", None)
+
+
+def editor() -> None:
+    ids = bundled_ids()
+    if P + "yaml" not in st.session_state:
+        st.session_state[P + "template"] = "email_signup" if "email_signup" in ids else ids[0]
+        _load_template()
+    c1, c2 = st.columns(2)
+    c1.selectbox("Start from a bundled scenario", ids, key=P + "template",
+                 on_change=_load_template, help="Copies that scenario's YAML into the editor.")
+    c2.file_uploader("…or upload a YAML file", type=["yaml", "yml"], key=P + "upload",
+                     on_change=_uploaded, help="A scenario file, e.g. one downloaded here.")
+    st.text_area("Scenario YAML", key=P + "yaml", height=380,
+                 help="Times in seconds, rates per second. Unknown keys are rejected, and the "
+                 "message names the field.")
+
+
+def render() -> None:
+    st.query_params.clear()
+    st.title("Scenario lab")
+    st.caption("Write your own scenario (or change a bundled one), check it, and run it in both "
+               "designs. Keys you leave out take their default; an unknown key is refused with "
+               "the list of allowed ones.")
+    editor()
+    if st.button("Validate and run", key=P + "run", type="primary"):
+        try:
+            scenario = from_dict(parse_yaml(st.session_state[P + "yaml"], "scenario"))
+        except ScenarioError as exc:
+            st.session_state.pop(P + "valid", None)
+            st.error(f"Not a valid scenario — {exc}", icon=":material/block:")
+            return
+        st.session_state[P + "valid"] = scenario
+    scenario = st.session_state.get(P + "valid")
+    if scenario is None:
+        return
+    st.success(f"Valid scenario: **{scenario.title}** ({scenario.id}), seed {scenario.seed}.")
+    st.download_button("Effective scenario (YAML, all defaults filled in)",
+                       data=scenario.to_yaml(), file_name=f"{scenario.id}.yaml",
+                       mime="text/yaml", key=P + "dl_yaml", on_click="ignore",
+                       icon=":material/download:")
+    keys = [run_key(mode, scenario, mode) for mode in ("sync", "async")]
+    results = results_for(keys)
+    if results is None:
+        return
+    kpi_row("Sync — the job runs inside the request", results["sync"].summary)
+    kpi_row("Async — the job goes to a broker and workers", results["async"].summary,
+            results["sync"].summary, "sync")
+    show_warnings(results)
+    tabs = chart_tabs(keys, "lab")
+    if tabs[4].open is not False:
+        with tabs[4]:
+            st.caption("The load sweep is on the Playground page.")
+    if tabs[5].open is not False:
+        with tabs[5]:
+            downloads(results, "lab")
+
+
+render()

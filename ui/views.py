@@ -1,0 +1,143 @@
+"""Pieces every page shows: the KPI row, a chart with its export buttons, warnings, downloads."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import streamlit as st
+
+from sim.export import effective_yaml, summary_json
+from sim.export_charts import (
+    ExportUnavailable,
+    browser_path,
+    figure_html,
+    figure_image,
+    fmt_value,
+    kpi_rows,
+    report_html,
+)
+from sim.runner import Result
+from ui.runs import RunKey, figure, names
+
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None = None,
+            baseline_name: str = "") -> None:
+    """One row of st.metric: the KPIs of a run, with the change against ``baseline``."""
+    st.markdown(f"**{title}**")
+    rows = kpi_rows(summary)
+    base_rows = kpi_rows(baseline) if baseline is not None else [None] * len(rows)
+    for col, row, base in zip(st.columns(len(rows)), rows, base_rows, strict=False):
+        delta, color, arrow = None, "inverse" if row["lower_is_better"] else "normal", "auto"
+        if base is not None and row["value"] is not None and base["value"] is not None:
+            diff = row["value"] - base["value"]
+            if fmt_value(abs(diff), row["unit"]) in ("0", "0 ms", "0.0 req/s"):
+                delta, color, arrow = f"same as {baseline_name}", "off", "off"
+            else:
+                sign = "+" if diff >= 0 else "-"
+                delta = f"{sign}{fmt_value(abs(diff), row['unit'])} vs {baseline_name}"
+        col.metric(row["name"], row["text"], delta=delta, delta_color=color, delta_arrow=arrow,
+                   help=row["help"])
+
+
+def show_warnings(results: Mapping[str, Result]) -> None:
+    """The engine's warnings (overload, drain limit, ...) as clear boxes."""
+    for label, result in results.items():
+        for text in result.warnings:
+            st.warning(f"**{label}**: {text}", icon=":material/warning:")
+
+
+@lru_cache(maxsize=1)
+def images_possible() -> bool:
+    return browser_path() is not None
+
+
+def _image(fig: Any, fmt: str) -> bytes:
+    try:
+        return figure_image(fig, fmt)
+    except ExportUnavailable as exc:  # shown as a text file rather than a broken image
+        return f"{exc}\n".encode()
+
+
+def chart(fig: Any, name: str, key: str) -> None:
+    """A chart and, under it, PNG / SVG / HTML downloads of the very same figure."""
+    st.plotly_chart(fig, width="stretch", theme=None, config=PLOT_CONFIG, key=f"chart_{key}")
+    can_image = images_possible()
+    why = None if can_image else "No Chrome/Chromium found here, so PNG/SVG export is off: " \
+        "install chromium (apt-get install -y chromium). HTML export works."
+    cols = st.columns([1, 1, 1, 5])
+    for col, fmt, mime in zip(cols, ("png", "svg"), ("image/png", "image/svg+xml"), strict=False):
+        col.download_button(
+            fmt.upper(), data=lambda f=fig, t=fmt: _image(f, t), file_name=f"{name}.{fmt}",
+            mime=mime, key=f"dl_{fmt}_{key}", icon=":material/download:", on_click="ignore",
+            disabled=not can_image,
+            help=why or f"Download this chart as {fmt.upper()} (rendered by headless Chromium).")
+    cols[2].download_button(
+        "HTML", data=lambda f=fig: figure_html(f), file_name=f"{name}.html", mime="text/html",
+        key=f"dl_html_{key}", on_click="ignore", icon=":material/download:",
+        help="Download an interactive chart that opens in any browser, offline.")
+
+
+TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Request journeys",
+        "Theory & load sweep", "Downloads")
+TAB_CHARTS = (("response_time_ecdf", "response_time_over_time"),
+              ("throughput", "queues", "consumer_lag", "busy"), ("task_fates", "retries"),
+              ("journey_",), ("theory",))
+
+
+def chart_tabs(keys: list[RunKey], key: str) -> list[Any]:
+    """The charts in tabs by topic, drawing only the open tab; returns the tabs (the caller
+    fills the last two: theory extras and downloads)."""
+    tabs = st.tabs(list(TABS), key=f"{key}_tab", on_change="rerun")
+    available = names(keys)
+    for tab, group in zip(tabs, TAB_CHARTS, strict=False):
+        if tab.open is False:
+            continue
+        with tab:
+            wanted = [n for n in group if n in available] + [
+                n for n in available if n.startswith("journey_") and "journey_" in group]
+            for name in wanted:
+                fig = figure(name, keys)
+                if fig is not None:
+                    chart(fig, name, f"{key}_{name}")
+    return tabs
+
+
+def _records_zip(results: Mapping[str, Result]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("summary.json", summary_json(dict(results)))
+        for label, result in results.items():
+            folder = "".join(c if c.isalnum() else "_" for c in label)
+            zf.writestr(f"{folder}/scenario.yaml", effective_yaml(result))
+            for part in ("requests", "tasks", "attempts", "timeseries"):
+                zf.writestr(f"{folder}/{part}.csv", getattr(result, part).to_csv(index=False))
+    return buffer.getvalue()
+
+
+def downloads(results: Mapping[str, Result], key: str) -> None:
+    """Report, summary, raw records and scenario for the runs on the page."""
+    first = next(iter(results.values()))
+    cols = st.columns(4)
+    cols[0].download_button(
+        "Report (HTML)", data=lambda: report_html(results),
+        file_name=f"{first.scenario.id}_report.html", mime="text/html", key=f"rep_{key}",
+        on_click="ignore", type="primary", icon=":material/download:",
+        help="One self-contained page: key figures, all charts, the scenario YAML and seed.")
+    cols[1].download_button(
+        "Summary (JSON)", data=lambda: summary_json(dict(results)),
+        file_name=f"{first.scenario.id}_summary.json", mime="application/json",
+        key=f"json_{key}", on_click="ignore", help="The summary numbers of every run.")
+    cols[2].download_button(
+        "Records (CSV, zip)", data=lambda: _records_zip(results),
+        file_name=f"{first.scenario.id}_records.zip", mime="application/zip", key=f"csv_{key}",
+        on_click="ignore", help="Every request, task, attempt and the time series, as CSV.")
+    cols[3].download_button(
+        "Scenario (YAML)", data=effective_yaml(first), file_name=f"{first.scenario.id}.yaml",
+        mime="text/yaml", key=f"yaml_{key}", on_click="ignore",
+        help="The scenario as run, with its seed: load it in the Scenario lab or the CLI.")
