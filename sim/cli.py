@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p_run.add_argument("--out", metavar="DIR", help="write summary, records and scenario here")
     p_run.add_argument("--charts", default="", metavar="FORMATS",
-                       help="with --out: also write charts, e.g. png,svg,html")
+                       help="with --out: also write charts, e.g. png,svg,html,animation")
     sub.add_parser("list", help="list bundled scenarios")
     p_val = sub.add_parser("validate", help="check a scenario file")
     p_val.add_argument("file", help="path to a YAML file (or a bundled id)")

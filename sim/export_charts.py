@@ -21,13 +21,13 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from sim.charts import figures_for
+from sim.charts import fault_windows, figures_for
 from sim.export import effective_yaml
 from sim.runner import Result
 from sim.scenario import SCENARIO_DIR, ScenarioError
 
 IMAGE_FORMATS = ("png", "svg")
-FORMATS = (*IMAGE_FORMATS, "html")
+FORMATS = (*IMAGE_FORMATS, "html", "animation")
 NO_BROWSER = ("PNG/SVG export needs Chrome or Chromium, and none was found: install one "
               "(Debian: apt-get install -y chromium) or set BROWSER_PATH; HTML export still works")
 EXPORT_SIZE = {"width": 1100, "scale": 2}
@@ -41,7 +41,8 @@ class ExportUnavailable(RuntimeError):
 
 # --- KPIs (shared by the app and the report) -------------------------------------------------
 
-KPIS: tuple[tuple[str, Callable[[dict[str, Any]], Any], str, bool, str], ...] = (
+Kpi = tuple[str, Callable[[dict[str, Any]], Any], str, bool, str]
+KPIS: tuple[Kpi, ...] = (
     ("p95 response time", lambda s: s["response_time_s"]["p95"], "s", True,
      "95 % of users got their answer within this time."),
     ("throughput", lambda s: s["throughput_rps"], "req/s", False,
@@ -54,6 +55,30 @@ KPIS: tuple[tuple[str, Callable[[dict[str, Any]], Any], str, bool, str], ...] = 
      + s["tasks"]["lost"], "", True,
      "Jobs that never succeeded: failed after all retries, dead-lettered, or lost."),
 )
+# shown only when some run on the page has a non-zero value
+OPTIONAL_KPIS: tuple[Kpi, ...] = (
+    ("requests failed", lambda s: s["requests"]["failed"] + s["requests"]["timed_out"], "",
+     True, "Users who got an error, or who gave up waiting (timed out, see web.timeout)."),
+    ("users resending", lambda s: s["requests"]["retried"], "", True,
+     "Requests sent again by users who gave up waiting: the same work arrives twice."),
+    ("tasks run twice", lambda s: s["tasks"]["duplicates"], "", True,
+     "Extra runs of a task that another copy also ran (e.g. after a visibility timeout)."),
+    ("peak Kafka lag", lambda s: s["lag"]["max"], "", True,
+     "The most messages any one partition was behind (Kafka consumer lag)."),
+)
+
+
+def _get(get: Callable[[dict[str, Any]], Any], summary: dict[str, Any]) -> Any:
+    try:
+        return get(summary)
+    except (KeyError, TypeError):
+        return None
+
+
+def optional_kpis(summaries: list[dict[str, Any]]) -> list[str]:
+    """Names of the optional KPIs that matter for these runs (non-zero in at least one)."""
+    return [name for name, get, *_rest in OPTIONAL_KPIS
+            if any(_get(get, s) for s in summaries)]
 
 
 def fmt_value(value: Any, unit: str) -> str:
@@ -67,14 +92,13 @@ def fmt_value(value: Any, unit: str) -> str:
     return f"{int(value):,}"
 
 
-def kpi_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """name, raw value, formatted value, unit, lower-is-better and help of every KPI."""
+def kpi_rows(summary: dict[str, Any], extra: list[str] | None = None) -> list[dict[str, Any]]:
+    """name, raw value, formatted value, unit, lower-is-better and help of every KPI (and of
+    the ``extra`` optional ones)."""
+    wanted = [*KPIS, *(k for k in OPTIONAL_KPIS if k[0] in (extra or []))]
     rows = []
-    for name, get, unit, lower, help_text in KPIS:
-        try:
-            value = get(summary)
-        except (KeyError, TypeError):
-            value = None
+    for name, get, unit, lower, help_text in wanted:
+        value = _get(get, summary)
         rows.append({"name": name, "value": value, "text": fmt_value(value, unit), "unit": unit,
                      "lower_is_better": lower, "help": help_text})
     return rows
@@ -134,7 +158,8 @@ def _no_browser(exc: BaseException) -> bool:
 
 def write_charts(results: Mapping[str, Result], out_dir: str | Path,
                  formats: list[str]) -> list[Path]:
-    """Write every chart in ``formats`` (png, svg, html) under ``out_dir/charts`` and a report.
+    """Write every chart in ``formats`` (png, svg, html, animation) under ``out_dir/charts``
+    and a report.
 
     Without a browser the images are skipped with a one-line message on stderr, and HTML is
     written anyway.
@@ -165,6 +190,10 @@ def write_charts(results: Mapping[str, Result], out_dir: str | Path,
             path = folder / f"{name}.html"
             fig.write_html(path, include_plotlyjs="directory", config={"displaylogo": False})
             written.append(path)
+    if "animation" in wanted:  # a standalone page that plays offline (plotly.js inside)
+        from sim.animation import write_animation_html
+
+        written.append(write_animation_html(results, folder / "animation.html"))
     report = Path(out_dir) / "report.html"
     report.write_text(report_html(results, figures), encoding="utf-8")
     return [*written, report]
@@ -184,11 +213,12 @@ def version() -> str:
 
 def _kpi_table(results: Mapping[str, Result]) -> str:
     head = "".join(f"<th>{html.escape(label)}</th>" for label in results)
-    rows = {label: kpi_rows(r.summary) for label, r in results.items()}
+    extra = optional_kpis([r.summary for r in results.values()])
+    rows = {label: kpi_rows(r.summary, extra) for label, r in results.items()}
     body = ""
-    for i, (name, *_rest) in enumerate(KPIS):
+    for i, row in enumerate(next(iter(rows.values()), [])):
         cells = "".join(f"<td>{html.escape(rows[label][i]['text'])}</td>" for label in results)
-        body += f"<tr><th>{html.escape(name)}</th>{cells}</tr>"
+        body += f"<tr><th>{html.escape(row['name'])}</th>{cells}</tr>"
     return f"<table><tr><th></th>{head}</tr>{body}</table>"
 
 
@@ -219,6 +249,8 @@ def report_html(results: Mapping[str, Result], figures: dict[str, go.Figure] | N
     warnings = "".join(f"<li>{html.escape(label)}: {html.escape(w)}</li>"
                        for label, r in results.items() for w in r.warnings)
     seeds = ", ".join(f"{html.escape(label)}: {r.seed}" for label, r in results.items())
+    faults = "; ".join(f"{w['label']} from {w['start']:g} s to {w['end']:g} s "
+                       f"({', '.join(w['runs'])})" for w in fault_windows(results))
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title><style>
 body{{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;color:#262730}}
@@ -227,6 +259,8 @@ pre{{background:#f4f5f7;padding:1em;overflow-x:auto}}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>{html.escape(first.scenario.description)}</p>
 <p>Seed {seeds} · Async Lab {html.escape(version())}</p>
+{f"<p>Faults injected (shaded grey on the time charts): {html.escape(faults)}</p>" if faults
+ else ""}
 <h2>Key figures</h2>{_kpi_table(results)}
 {f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else ""}
 <h2>Charts</h2>{charts}

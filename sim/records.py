@@ -65,6 +65,7 @@ class Recorder:
         self.task_attempts = array("h")
         self.task_duplicates = array("h")
         self.task_redeliveries = array("h")
+        self.task_partition = array("h")
         self.task_reason: dict[int, str] = {}
         self.att_task = array("l")
         self.att_number = array("h")
@@ -100,6 +101,7 @@ class Recorder:
         self.task_attempts.append(0)
         self.task_duplicates.append(0)
         self.task_redeliveries.append(0)
+        self.task_partition.append(-1)
         return len(self.task_request) - 1
 
     # --- attempts ---------------------------------------------------------------------
@@ -156,6 +158,7 @@ class Recorder:
                 "attempts": np.array(self.task_attempts, dtype=np.int16),
                 "duplicates": np.array(self.task_duplicates, dtype=np.int16),
                 "redeliveries": np.array(self.task_redeliveries, dtype=np.int16),
+                "partition": np.array(self.task_partition, dtype=np.int16),
                 "reason": pd.Categorical([self.task_reason.get(i, "")
                                           for i in range(len(self.task_request))]),
             }),

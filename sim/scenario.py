@@ -102,7 +102,8 @@ def _walk(loc: tuple[Any, ...]) -> tuple[str, type[BaseModel] | None]:
     return ".".join(parts), owner
 
 
-def _describe(error: dict[str, Any]) -> str:
+def describe_error(error: dict[str, Any]) -> str:
+    """The problem of one pydantic error in our wording (without the field path)."""
     kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
     bounds = {"greater_than_equal": ("≥", "ge"), "greater_than": (">", "gt"),
               "less_than_equal": ("≤", "le"), "less_than": ("<", "lt")}
@@ -156,7 +157,7 @@ def _format_error(exc: ValidationError) -> str:
         return f"{path}: needs '{tag}', one of {', '.join(_variants(annotation))}"
     more = len(errors) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    text = _describe(error)
+    text = describe_error(error)
     if error["type"] == "value_error" and re.match(r"^[\w.]+: ", text):  # "field: problem"
         return f"{path + '.' if path else ''}{text}{suffix}"
     return f"{path or 'scenario'}: {text}{suffix}"

@@ -12,21 +12,19 @@ from typing import Any
 import streamlit as st
 
 from sim.scenario import Scenario
-from ui.knobs import (
+from ui.broker_knobs import (
     BROKER_HELP,
     BROKER_KIND,
-    KNOBS,
-    Knob,
     broker_fields,
     broker_models,
     broker_overrides,
-    choices,
     field_bounds,
-    knob_values,
-    overrides_for,
+    field_choices,
+    field_text,
 )
+from ui.knobs import GROUPS, KNOBS, Knob, choices, knob_values, overrides_for
 
-GROUPS = ("Traffic", "Web tier", "Task", "Workers", "Retry")
+NUMBER_KINDS = {"int": int, "float": float, "optional": float, "rate": float}
 
 
 def _broker_key(prefix: str, name: str) -> str:
@@ -60,47 +58,57 @@ def knob_widget(knob: Knob, prefix: str, container: Any = st) -> Any:
         return container.toggle(knob.label, key=key, help=knob.help)
     if knob.kind == "choice":
         return container.selectbox(knob.label, choices(knob), key=key, help=knob.help)
-    cast = int if knob.kind == "int" else float
-    value = cast(st.session_state.get(key, knob.low))
+    cast = NUMBER_KINDS.get(knob.kind, float)
+    value = cast(st.session_state.get(key, knob.low) or 0)
     st.session_state[key] = value
     low, high = cast(min(knob.low, value)), cast(max(knob.high, value))
     return container.slider(knob.label, min_value=low, max_value=high, step=cast(knob.step),
                             key=key, help=knob.help, format=knob.fmt)
 
 
-def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st) -> None:
-    """All knobs (or the ``only`` ones), grouped in expanders."""
+def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
+               expanded: set[str] | None = None) -> None:
+    """All knobs (or the ``only`` ones), grouped in expanders (``expanded`` ones unfolded)."""
+    expanded = expanded if expanded is not None else {"Traffic", "Workers"}
     for group in GROUPS:
         knobs = [k for k in KNOBS if k.group == group and (only is None or k.key in only)]
         if not knobs:
             continue
-        with container.expander(group, expanded=group in ("Traffic", "Workers")):
+        with container.expander(group, expanded=group in expanded):
             for knob in knobs:
                 knob_widget(knob, prefix)
 
 
-def broker_panel(prefix: str, container: Any = st) -> None:
+def broker_panel(prefix: str, container: Any = st, expanded: bool = False) -> None:
     """Broker kind and the main settings of that kind (read from the schema)."""
-    with container.expander("Broker", expanded=False):
+    with container.expander("Broker", expanded=expanded):
         kinds = list(broker_models())
         kind = st.selectbox("Broker kind", kinds, key=prefix + BROKER_KIND,
                             help="Which kind of message broker carries the jobs (async mode). "
                             + " ".join(f"{k}: {BROKER_HELP.get(k, '')}" for k in kinds))
         for name, field in broker_fields(kind).items():
-            key = _broker_key(prefix, name)
-            if st.session_state.get(key) is None:
-                st.session_state[key] = field.default
-            label = name.replace("_", " ")
-            tip = (field.description or label) + f" (setting `{name}` of {kind})."
-            if field.annotation is bool:
-                st.toggle(label, key=key, help=tip)
-                continue
-            low, high = field_bounds(field)
-            cast = int if field.annotation is int else float
-            st.session_state[key] = cast(st.session_state[key])
-            st.number_input(label, min_value=None if low is None else cast(low),
-                            max_value=None if high is None else cast(high), key=key, help=tip,
-                            step=cast(1) if cast is int else 0.1)
+            _broker_widget(prefix, kind, name, field)
+
+
+def _broker_widget(prefix: str, kind: str, name: str, field: Any) -> None:
+    key = _broker_key(prefix, name)
+    if st.session_state.get(key) is None:
+        st.session_state[key] = field.default
+    label, tip = field_text(kind, name, field)
+    options = field_choices(field)
+    if options:
+        st.selectbox(label, options, key=key, help=tip)
+        return
+    if field.annotation is bool:
+        st.toggle(label, key=key, help=tip)
+        return
+    low, high = field_bounds(field)
+    cast = int if field.annotation is int else float
+    st.session_state[key] = cast(st.session_state[key])
+    step = 1 if cast is int else (0.1 if (high or 10) <= 10 else 1.0)
+    st.number_input(label, min_value=None if low is None else cast(low),
+                    max_value=None if high is None else cast(high), key=key, help=tip,
+                    step=cast(step))
 
 
 def overrides(prefix: str, base: Scenario, only: list[str] | None = None,

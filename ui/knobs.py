@@ -20,19 +20,26 @@ TASK_MEAN, TASK_CV = "task_mean", "task_cv"
 
 @dataclass(frozen=True)
 class Knob:
-    """One widget: ``key`` (widget key), ``path`` (dotted scenario key), how to show it."""
+    """One widget: ``key`` (widget key), ``path`` (dotted scenario key), how to show it.
+
+    ``kind``: float | int | bool | choice, or ``optional`` (a number where 0 stands for "none",
+    e.g. no time-out) or ``rate`` (Celery's "10/s" rate limit as tasks per second; 0 = none).
+    """
 
     key: str
     path: str
     label: str
     help: str
-    kind: str = "float"  # float | int | bool | choice
+    kind: str = "float"
     low: float = 0.0
     high: float = 1.0
     step: float = 1.0
     group: str = "Traffic"
     fmt: str | None = None  # printf-style format of the slider value
 
+
+GROUPS = ("Traffic", "Users who give up", "Web tier", "Task", "Downstream service", "Workers",
+          "Worker limits", "Retry")
 
 KNOBS: tuple[Knob, ...] = (
     Knob("rate", "arrivals.rate", "Arrival rate (requests/s)",
@@ -41,6 +48,17 @@ KNOBS: tuple[Knob, ...] = (
     Knob("duration", "duration", "Duration (s of simulated time)",
          "How long requests keep arriving. Longer runs give steadier numbers but take longer.",
          "float", 10, 600, 10, "Traffic", "%.0f"),
+    Knob("web_timeout", "web.timeout", "Users give up after (s; 0 = never)",
+         "A user who has had no answer after this many seconds stops waiting (the request "
+         "counts as timed out). 0: users wait as long as it takes.",
+         "optional", 0.0, 60.0, 0.5, "Users who give up", "%.1f"),
+    Knob("client_retries", "arrivals.client_retries", "Times a user tries again",
+         "After giving up, a user sends the same request again, up to this many times. The "
+         "server still works on the abandoned request, so the same work arrives twice. "
+         "Needs 'Users give up after' above 0.", "int", 0, 5, 1, "Users who give up"),
+    Knob("client_retry_delay", "arrivals.client_retry_delay", "Wait before trying again (s)",
+         "How long a user waits after giving up before sending the request again.",
+         "float", 0.0, 30.0, 0.5, "Users who give up", "%.1f"),
     Knob("web_workers", "web.workers", "Web threads",
          "How many requests the web server can work on at the same time. Others wait in line.",
          "int", 1, 64, 1, "Web tier"),
@@ -51,8 +69,20 @@ KNOBS: tuple[Knob, ...] = (
          "Spread of task times: 0 = always the same, 1 = as random as an exponential, "
          "above 1 = a few very slow jobs.", "float", 0.0, 3.0, 0.1, "Task", "%.1f"),
     Knob("failure_rate", "task.failure_rate", "Chance a task attempt fails",
-         "Probability that one try of the job fails (e.g. the mail server says 'try later').",
-         "float", 0.0, 0.5, 0.01, "Task", "%.2f"),
+         "Probability that one try of the job fails (e.g. the mail server says 'try later'). "
+         "A retry may then succeed.", "float", 0.0, 0.5, 0.01, "Task", "%.2f"),
+    Knob("poison_rate", "task.poison_rate", "Share of poison tasks",
+         "Share of jobs that can never succeed, however often they are tried (e.g. a malformed "
+         "payload). They use up all their retries, then fail or go to the dead-letter queue.",
+         "float", 0.0, 0.2, 0.005, "Task", "%.3f"),
+    Knob("ds_capacity", "downstream.capacity", "Calls it can take at once (0 = no limit)",
+         "The outside service the job calls (mail server, payment gateway) handles at most "
+         "this many calls at the same time; further calls wait their turn. 0: no limit.",
+         "int", 0, 200, 1, "Downstream service"),
+    Knob("ds_timeout", "downstream.timeout", "Caller gives up on a call after (s; 0 = never)",
+         "A call to the outside service that takes longer than this is abandoned and counts "
+         "as a failed attempt (the service may still be busy with it). 0: wait forever.",
+         "optional", 0.0, 30.0, 0.5, "Downstream service", "%.1f"),
     Knob("workers", "workers.count", "Worker processes",
          "Background worker processes that take jobs from the broker (async mode only).",
          "int", 1, 32, 1, "Workers"),
@@ -64,11 +94,25 @@ KNOBS: tuple[Knob, ...] = (
     Knob("acks_late", "workers.acks_late", "Acknowledge late (acks_late)",
          "On: a job is confirmed only when it finishes, so a crash re-delivers it. Off: it is "
          "confirmed when it starts, so a crash loses it.", "bool", group="Workers"),
+    Knob("reject_on_lost", "workers.task_reject_on_worker_lost", "Re-queue if its worker dies",
+         "Celery's task_reject_on_worker_lost, with acks_late: on, a job whose worker died is "
+         "put back in the queue and runs again; off, it is marked failed.", "bool",
+         group="Workers"),
+    Knob("rate_limit", "workers.rate_limit", "Rate limit per worker (tasks/s; 0 = none)",
+         "Celery's rate_limit: each worker process starts at most this many jobs per second, "
+         "however many slots are free. 0: no limit.", "rate", 0.0, 50.0, 0.5,
+         "Worker limits", "%.1f"),
+    Knob("soft_time_limit", "workers.soft_time_limit", "Soft time limit (s; 0 = none)",
+         "A job still running after this many seconds is told to stop (it fails and may be "
+         "retried). 0: no limit.", "optional", 0.0, 120.0, 1.0, "Worker limits", "%.0f"),
+    Knob("time_limit", "workers.time_limit", "Hard time limit (s; 0 = none)",
+         "A job still running after this many seconds is killed. Must not be below the soft "
+         "limit. 0: no limit.", "optional", 0.0, 120.0, 1.0, "Worker limits", "%.0f"),
     Knob("max_retries", "retry.max_retries", "Max retries",
          "How many more times a failed job is tried before giving up.", "int", 0, 10, 1, "Retry"),
     Knob("backoff", "retry.backoff", "Back-off",
-         "How long to wait before retrying: none, always the same (fixed), or doubling each "
-         "time (exponential).", "choice", group="Retry"),
+         "How long to wait before retrying: none (at once), always the same (fixed), or "
+         "doubling each time (exponential).", "choice", group="Retry"),
     Knob("base", "retry.base", "Back-off base (s)",
          "The first wait before a retry, in seconds.", "float", 0.0, 10.0, 0.1, "Retry", "%.1f"),
     Knob("cap", "retry.cap", "Back-off cap (s)",
@@ -100,16 +144,27 @@ def choices(knob: Knob) -> list[str]:
 
 
 def knob_value(scenario: Scenario, knob: Knob) -> Any:
-    """The value a knob shows for ``scenario``."""
+    """The value a knob shows for ``scenario`` (0 for "none" in optional and rate knobs)."""
     if knob.key == TASK_MEAN:
         return round(mean_of(scenario.task.service), 4)
     if knob.key == TASK_CV:
         return round(cv_of(scenario.task.service), 3)
+    if knob.kind == "rate":
+        return float(scenario.workers.rate_per_second() or 0.0)
     value = get_path(scenario.to_dict(), knob.path)
     if knob.kind == "int":
         return int(value)
-    if knob.kind == "float":
-        return float(value)
+    if knob.kind in ("float", "optional"):
+        return float(value or 0.0)
+    return value
+
+
+def scenario_value(knob: Knob, value: Any) -> Any:
+    """What a widget value means in the scenario: 0 is None for optional and rate knobs."""
+    if knob.kind in ("optional", "rate") and not value:
+        return None
+    if knob.kind == "rate":
+        return f"{float(value):g}/s"
     return value
 
 
@@ -117,7 +172,7 @@ def knob_values(scenario: Scenario) -> dict[str, Any]:
     return {k.key: knob_value(scenario, k) for k in KNOBS}
 
 
-def _same(a: Any, b: Any) -> bool:
+def same(a: Any, b: Any) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         try:
             return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
@@ -132,8 +187,8 @@ def overrides_for(base: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     for knob in KNOBS:
         if knob.key in (TASK_MEAN, TASK_CV) or knob.key not in values:
             continue
-        if not _same(values[knob.key], knob_value(base, knob)):
-            out[knob.path] = values[knob.key]
+        if not same(values[knob.key], knob_value(base, knob)):
+            out[knob.path] = scenario_value(knob, values[knob.key])
     out.update(_task_time(base, values))
     return out
 
@@ -141,8 +196,8 @@ def overrides_for(base: Scenario, values: dict[str, Any]) -> dict[str, Any]:
 def _task_time(base: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     mean = values.get(TASK_MEAN, knob_value(base, BY_KEY[TASK_MEAN]))
     cv = values.get(TASK_CV, knob_value(base, BY_KEY[TASK_CV]))
-    same_mean = _same(mean, knob_value(base, BY_KEY[TASK_MEAN]))
-    same_cv = _same(cv, knob_value(base, BY_KEY[TASK_CV]))
+    same_mean = same(mean, knob_value(base, BY_KEY[TASK_MEAN]))
+    same_cv = same(cv, knob_value(base, BY_KEY[TASK_CV]))
     if same_mean and same_cv:
         return {}
     dist = base.task.service.dist
@@ -154,58 +209,14 @@ def _task_time(base: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     return {"task.service": {"dist": "lognormal", "mean": mean, "cv": cv}}
 
 
-# --- broker: its kind and the settings of that kind, read from the schema ----------------------
-
-BROKER_KIND = "broker_kind"
-BROKER_HELP = {
-    "rabbitmq": "A classic message queue: the broker pushes each message to one worker.",
-    "redis": "A Redis list used as a queue: unacknowledged messages come back after the "
-             "visibility timeout.",
-    "kafka": "A partitioned log: each partition is read in order by one consumer, so a slow "
-             "partition builds up lag.",
-}
+ALWAYS_OPEN = ("Traffic", "Workers")
 
 
-def broker_models() -> dict[str, Any]:
-    """Broker kinds the schema accepts, with their model classes."""
-    annotation = Scenario.model_fields["broker"].annotation
-    found: dict[str, Any] = {}
-    stack = [annotation]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, type) and hasattr(item, "model_fields"):
-            tag = item.model_fields.get("kind")
-            if tag is not None:
-                found[str(tag.default)] = item
-        else:
-            stack.extend(typing.get_args(item))
-    return dict(sorted(found.items(), key=lambda kv: kv[0] != "rabbitmq"))
-
-
-def broker_fields(kind: str) -> dict[str, Any]:
-    """The plain number/bool settings of a broker kind: name -> pydantic FieldInfo."""
-    model = broker_models().get(kind)
-    if model is None:
-        return {}
-    return {name: f for name, f in model.model_fields.items()
-            if name != "kind" and f.annotation in (int, float, bool)}
-
-
-def field_bounds(field: Any) -> tuple[float | None, float | None]:
-    """(lowest, highest) allowed by a pydantic field's ge/gt/le constraints."""
-    low = high = None
-    for item in field.metadata:
-        low = getattr(item, "ge", None) if getattr(item, "ge", None) is not None else low
-        if getattr(item, "gt", None) is not None:
-            low = item.gt
-        high = getattr(item, "le", None) if getattr(item, "le", None) is not None else high
-    return low, high
-
-
-def broker_overrides(base: Scenario, kind: str, settings: dict[str, Any]) -> dict[str, Any]:
-    """Overrides for the broker: its changed settings, or the whole section for a new kind."""
-    current = base.to_dict().get("broker", {})
-    if kind != current.get("kind"):
-        return {"broker": {"kind": kind, **settings}}
-    return {f"broker.{name}": value for name, value in settings.items()
-            if not _same(value, current.get(name))}
+def open_groups(scenario: Scenario) -> set[str]:
+    """Groups to show unfolded: the usual ones, and any whose values this scenario changed
+    from the defaults (a retry storm opens "Downstream service" and "Users who give up")."""
+    default = Scenario()
+    changed = {k.group for k in KNOBS if k.key not in (TASK_MEAN, TASK_CV)
+               and not same(knob_value(scenario, k), knob_value(default, k))}
+    topical = {"Retry"} if scenario.topic == "retries" else set()
+    return set(ALWAYS_OPEN) | topical | (changed - {"Traffic", "Web tier", "Task", "Retry"})

@@ -18,6 +18,8 @@ MODES = ("both", "sync", "async")
 
 def encode_value(value: Any) -> str:
     """A URL-friendly text for a scenario value: 4, 0.5, true, exponential, {dist: ...}."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

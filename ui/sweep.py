@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from sim.capacity import offered_load
+from sim.capacity import expected_attempts, offered_load
+from sim.dists import mean_of
 from sim.scenario import Scenario, apply_overrides
 from ui.runs import _run
 
@@ -23,6 +24,9 @@ def sweep_rates(scenario: Scenario, points: int = POINTS) -> list[float]:
     rate = scenario.arrivals.rate
     loads = [max(offered_load(scenario, m).values()) for m in ("sync", "async")]
     saturation = [rate / load for load in loads if load > 0]
+    calls = mean_of(scenario.task.service) * expected_attempts(scenario)
+    if scenario.downstream.capacity and calls > 0:  # a capped downstream saturates first
+        saturation = [min(s, scenario.downstream.capacity / calls) for s in saturation]
     top = 1.3 * max(saturation) if saturation else 2 * rate
     top = min(max(top, rate * 1.2), 100_000)
     return [round(float(r), 3) for r in np.linspace(top / points, top, points)]

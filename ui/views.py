@@ -18,6 +18,7 @@ from sim.export_charts import (
     figure_image,
     fmt_value,
     kpi_rows,
+    optional_kpis,
     report_html,
 )
 from sim.runner import Result
@@ -27,11 +28,12 @@ PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "sele
 
 
 def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None = None,
-            baseline_name: str = "") -> None:
-    """One row of st.metric: the KPIs of a run, with the change against ``baseline``."""
+            baseline_name: str = "", extra: list[str] | None = None) -> None:
+    """One row of st.metric: the KPIs of a run (and the ``extra`` optional ones), with the
+    change against ``baseline``."""
     st.markdown(f"**{title}**")
-    rows = kpi_rows(summary)
-    base_rows = kpi_rows(baseline) if baseline is not None else [None] * len(rows)
+    rows = kpi_rows(summary, extra)
+    base_rows = kpi_rows(baseline, extra) if baseline is not None else [None] * len(rows)
     for col, row, base in zip(st.columns(len(rows)), rows, base_rows, strict=False):
         delta, color, arrow = None, "inverse" if row["lower_is_better"] else "normal", "auto"
         if base is not None and row["value"] is not None and base["value"] is not None:
@@ -43,6 +45,37 @@ def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None
                 delta = f"{sign}{fmt_value(abs(diff), row['unit'])} vs {baseline_name}"
         col.metric(row["name"], row["text"], delta=delta, delta_color=color, delta_arrow=arrow,
                    help=row["help"])
+
+
+def kpi_rows_for(results: Mapping[str, Result], titles: Mapping[str, str] | None = None,
+                 baseline: str | None = None) -> None:
+    """A KPI row per run; every row has the same optional KPIs (those that matter here), and
+    rows after the first show the change against ``baseline`` (default: the first run)."""
+    labels = list(results)
+    extra = optional_kpis([r.summary for r in results.values()])
+    _metric_style(len(extra))
+    base = baseline if baseline in results else labels[0]
+    for label in labels:
+        title = (titles or {}).get(label, label)
+        if label == base:
+            kpi_row(title, results[label].summary, extra=extra)
+        else:
+            kpi_row(title, results[label].summary, results[base].summary,
+                    base.split(":")[0], extra)
+
+
+def _metric_style(extra: int) -> None:
+    """Let KPI labels wrap instead of ending in "…", and shrink the numbers when a row holds
+    more than the usual five KPIs, so that nothing is cut off."""
+    size = "2rem" if extra == 0 else ("1.7rem" if extra <= 2 else "1.45rem")
+    lines = "1.3em" if extra == 0 else "2.6em"  # same label height: the numbers line up
+    st.html(f"""<style>
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p,
+[data-testid="stMetricDelta"] div
+  {{ white-space: normal; overflow: visible; line-height: 1.25; }}
+[data-testid="stMetricLabel"] {{ min-height: {lines}; align-items: flex-start; }}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p {{ font-size: {size}; }}
+</style>""")
 
 
 def show_warnings(results: Mapping[str, Result]) -> None:
@@ -84,9 +117,10 @@ def chart(fig: Any, name: str, key: str) -> None:
 
 
 TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Request journeys",
-        "Theory & load sweep", "Downloads")
+        "Theory & load sweep", "Downloads", "Watch it run")
 TAB_CHARTS = (("response_time_ecdf", "response_time_over_time"),
-              ("throughput", "queues", "consumer_lag", "busy"), ("task_fates", "retries"),
+              ("throughput", "queues", "consumer_lag", "busy", "worker_share"),
+              ("task_fates", "retries"),
               ("journey_",), ("theory",))
 
 

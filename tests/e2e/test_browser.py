@@ -1,8 +1,9 @@
 """A real ``streamlit run`` driven by headless Chromium through Playwright.
 
-Moves a slider, waits for the redrawn chart, downloads a PNG export and saves a screenshot.
-Prints (never asserts) the cold load time and the slider-to-chart times. Set
-ASYNC_LAB_SHOTS=DIR to keep the screenshots.
+Moves a slider, waits for the redrawn chart, downloads a PNG export and saves a screenshot;
+opens a fault scenario and a Kafka scenario and checks the shaded fault window and the lag
+chart in the real page. Prints (never asserts) the cold load time and the slider-to-chart
+times. Set ASYNC_LAB_SHOTS=DIR to keep the screenshots.
 """
 
 from __future__ import annotations
@@ -128,3 +129,45 @@ def test_slider_chart_and_png_export(server: str, tmp_path: Path) -> None:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / "playground.png")
         shutil.copy(png, Path(keep) / "export.png")
+
+
+def drawn_tab(page, url: str, tab: str, text: str) -> None:
+    """Open ``url``, switch to ``tab`` and wait until a chart containing ``text`` is drawn."""
+    page.goto(url)
+    wait_for_new_chart(page, None, timeout_s=90)
+    page.get_by_role("tab", name=tab).click()
+    page.wait_for_function(
+        "(text) => [...document.querySelectorAll('.js-plotly-plot')].some(p => "
+        "p.querySelector('.main-svg') && p.textContent.includes(text)) && "
+        "!document.querySelector('[data-testid=stStatusWidget]')", arg=text, timeout=90_000)
+    page.wait_for_timeout(800)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize(("scenario", "tab", "text"), [
+    ("retry_storm", "Throughput & queues", "downstream down"),
+    ("kafka_partitions_hot_key", "Throughput & queues", "Kafka consumer lag"),
+])
+def test_engine_features_in_the_browser(server: str, browser, tmp_path: Path, scenario: str,
+                                        tab: str, text: str) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 2400})
+    drawn_tab(page, f"{server}/?scenario={scenario}", tab, text)
+    if text == "downstream down":  # the fault window is a shaded rectangle on the chart
+        assert page.locator(".js-plotly-plot .shapelayer path").count() >= 1
+    assert "Traceback" not in page.inner_text("body")
+    shot = tmp_path / f"{scenario}.png"
+    page.screenshot(path=str(shot))
+    page.close()
+    keep = os.environ.get("ASYNC_LAB_SHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / shot.name)

@@ -96,3 +96,9 @@ def test_lag_is_a_time_series_per_partition():
     columns = [c for c in result.timeseries if c.startswith("lag_p") and c.endswith("_mean")]
     assert len(columns) == 4
     assert result.summary["lag"]["max"] == max(result.summary["lag"]["per_partition_max"])
+
+
+def test_each_task_records_its_key_partition():
+    result = run(kafka(**{"broker.partitions": 3}), "async")
+    assert set(result.tasks["partition"]) <= {0, 1, 2}
+    assert (run(kafka(), "sync").tasks["partition"] == -1).all()

@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sim.scenario import bundled_ids
-
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -154,11 +152,3 @@ def test_scenario_lab_names_the_bad_field() -> None:
     at.text_area(key="lab_yaml").set_value("duration: 20\nworkers: {count: 3}\n").run()
     at.button(key="lab_run").click().run()
     assert not at.error and at.success and len(metrics(at, "throughput")) == 2
-
-
-@pytest.mark.parametrize("scenario_id", bundled_ids())
-def test_every_bundled_scenario_opens(scenario_id: str) -> None:
-    at = app(scenario=scenario_id)
-    assert not at.exception and not at.error
-    assert at.selectbox(key="pg_scenario").value == scenario_id
-    assert len(metrics(at, "throughput")) == 2

@@ -42,7 +42,8 @@ def tiny_result(mode: str = "async", extra: dict | None = None, lag: bool = Fals
         "task_id": [0, 1, 2], "request_id": [0, 1, 2], "published": [1.1, 2.7, 3.2],
         "first_start": [1.1, 2.8, 3.3], "finished": [1.5, 5.0, np.nan],
         "state": _cat(["succeeded", "succeeded", "lost"], states),
-        "attempts": [1, 2, 1], "duplicates": [0, 0, 0]})
+        "attempts": [1, 2, 1], "duplicates": [0, 0, 0], "redeliveries": [0, 0, 0],
+        "reason": pd.Categorical(["", "", "worker_lost"])})
     attempts = pd.DataFrame({
         "task_id": [0, 1, 1, 2], "attempt": [1, 1, 2, 1], "worker": [0, 0, 1, 1],
         "enqueued": [1.1, 2.7, 4.0, 3.2], "start": [1.1, 2.8, 4.2, 3.3],
@@ -55,6 +56,7 @@ def tiny_result(mode: str = "async", extra: dict | None = None, lag: bool = Fals
                        "retry_waiting_mean": 0.0})
     if lag:
         ts["lag_p0_mean"], ts["lag_p1_mean"] = 1.0, 2.0
+        ts["lag_p0_max"], ts["lag_p1_max"] = 1.0, 3.0
     summary = {"response_time_s": {"mean": 0.2, "p50": 0.15, "p95": 0.19, "p99": 0.2, "max": 0.2},
                "queue_wait_s": {"mean": 0.1}, "run": {"end_time_s": 10.0},
                "throughput_rps": 0.3, "warnings": []}
@@ -81,7 +83,7 @@ def test_task_fates_count_each_task_once() -> None:
     fates = task_fates(tiny_result().tasks)
     assert fates["succeeded first try"] == 1
     assert fates["succeeded after retries"] == 1
-    assert fates["lost"] == 1
+    assert fates["lost: worker died"] == 1
     assert sum(fates.values()) == 3
 
 
@@ -105,7 +107,10 @@ def test_fault_windows_are_shaded() -> None:
 def test_consumer_lag_only_when_partitions_are_recorded() -> None:
     assert consumer_lag({"async": tiny_result()}) is None
     fig = consumer_lag({"async": tiny_result(lag=True)})
-    assert [t.name for t in fig.data] == ["async: partition 0", "async: partition 1"]
+    lines = [t.name for t in fig.data if t.type == "scatter"]
+    assert lines == ["partition 0", "partition 1"]
+    peaks = next(t for t in fig.data if t.type == "bar")
+    assert list(peaks.x) == ["P0", "P1"]
 
 
 def test_resample_caps_points_and_keeps_peaks() -> None:

@@ -61,9 +61,29 @@ GLOSSARY = """
   the broker deliver it again, so it may run twice).
 * **Retry, back-off, jitter** — trying a failed task again, after waiting (fixed or doubling
   each time, up to a cap), with a random spread so that failures do not all retry together.
-* **Dead-letter** — where a message goes when it is given up on, for a human to inspect.
+* **Dead-letter** — where a message goes when it is given up on, for a human to inspect. The
+  task chart names the reason: out of retries, queue full (max length), expired (TTL), or
+  delivered too many times (delivery limit).
+* **Poison message** — a task that can never succeed (say, a malformed payload): it uses up
+  every retry, then fails or is dead-lettered.
+* **Redelivery, duplicate** — the broker hands a message out again (its worker crashed, or a
+  Redis visibility timeout ran out). If the first run was still going, the task runs twice.
+* **Lost task** — with early acknowledgement the broker has already forgotten a message when
+  its worker dies mid-task, so nobody runs it again.
 * **Partition, consumer lag (Kafka)** — a topic is split into ordered partitions, each read by
-  one consumer; lag is how many messages a partition's consumer is behind.
+  one consumer; lag is how many messages a partition's consumer is behind. Messages with the
+  same key share a partition, so a hot key makes one partition (and its consumer) the
+  bottleneck while the others idle.
+* **Rate limit, time limits** — Celery's `rate_limit` caps how many tasks a worker starts per
+  second; `soft_time_limit` and `time_limit` stop a task that runs too long.
+* **Downstream** — the outside service a task calls (mail server, payment gateway). It may
+  take only so many calls at once, and callers may give up on slow calls.
+* **Time-out, client retry, retry storm** — a user who waits too long gives up and often tries
+  again; the server may still be working on the first request, so the same work arrives
+  twice. After an outage, immediate retries from many callers can keep a service overloaded
+  long after it is back: a retry storm. Back-off with jitter spreads them out.
+* **Fault window** — a period when something is broken on purpose (a worker crash, a broker
+  or downstream outage, a slowdown); shaded grey on the time charts.
 * **Little's law** — items in a system = arrival rate × time each spends there.
 * **M/M/c** — the textbook queue: random arrivals, random (exponential) service times,
   c servers. Its formula (Erlang C) predicts the mean wait; the Theory chart puts it next to

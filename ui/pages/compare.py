@@ -6,15 +6,17 @@ from typing import Any
 
 import streamlit as st
 
-from sim.scenario import ScenarioError, apply_overrides, bundled_ids, load_scenario
+from sim.scenario import ScenarioError, apply_overrides, load_scenario
 from ui import controls, state
+from ui.animation_view import render_animation
+from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.knobs import BY_KEY, BY_PATH, KNOBS
 from ui.runs import results_for, run_key
-from ui.views import chart_tabs, downloads, kpi_row, show_warnings
+from ui.views import chart_tabs, downloads, kpi_rows_for, show_warnings
 
 P = "cmp_"
 SIDES = ("A", "B")
-PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
+PRESETS: dict[str, dict[str, tuple[str | None, dict[str, Any]]]] = {  # mode None: scenario's
     "Sync vs async (same settings)": {"A": ("sync", {}), "B": ("async", {})},
     "Prefetch 1 vs 10 (async)": {"A": ("async", {"prefetch": 1}),
                                  "B": ("async", {"prefetch": 10})},
@@ -25,6 +27,9 @@ PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
         "B": ("async", {"backoff": "exponential", "jitter": "full", "failure_rate": 0.2})},
     "Early vs late acknowledgement": {"A": ("async", {"acks_late": False}),
                                       "B": ("async", {"acks_late": True})},
+    "Immediate retries vs exponential back-off with jitter": {
+        "A": (None, {"backoff": "none", "jitter": "none"}),
+        "B": (None, {"backoff": "exponential", "jitter": "full"})},
 }
 
 
@@ -32,11 +37,11 @@ def _side(side: str) -> str:
     return f"{P}{side}_"
 
 
-def _apply(side: str, mode: str, values: dict[str, Any], base: Any) -> None:
+def _apply(side: str, mode: str | None, values: dict[str, Any], base: Any) -> None:
     prefix = _side(side)
     controls.clear(prefix)
     controls.fill(prefix, base, force=True)
-    st.session_state[prefix + "mode"] = mode
+    st.session_state[prefix + "mode"] = mode or base.mode
     st.session_state[prefix + "changed"] = list(values)
     for key, value in values.items():
         st.session_state[prefix + key] = value
@@ -62,7 +67,7 @@ def _restore() -> None:
     """First visit: the URL (scenario, seed, A.*, B.*), else sync vs async."""
     if P + "scenario" in st.session_state:
         return
-    ids = bundled_ids()
+    ids = ordered_ids()
     saved = st.session_state.get(P + "view")
     params = saved or st.query_params.to_dict()
     top = state.decode(params)
@@ -105,15 +110,18 @@ def render() -> None:
     st.title("Compare two configurations")
     st.caption("A and B see exactly the same users and the same job sizes (same seed), so every "
                "difference comes from the configuration.")
-    ids = bundled_ids()
     c1, c2, c3 = st.columns([3, 3, 1])
-    sid = c1.selectbox("Scenario", ids, key=P + "scenario", on_change=_scenario_changed,
+    sid = c1.selectbox("Scenario", ordered_ids(), key=P + "scenario", format_func=option_label,
+                       on_change=_scenario_changed,
                        help="The scenario both configurations start from.")
     c2.selectbox("Start from a preset", list(PRESETS), key=P + "preset",
                  on_change=_preset_changed, help="A classic comparison; adjust it below.")
     c3.number_input("Seed", min_value=0, step=1, key=P + "seed",
                     help="Same seed = same traffic for A and B.")
     base = load_scenario(sid)
+    for line in [profile_text(base), *fault_lines(base)]:
+        if line:
+            st.caption(f":material/info: {line}")
     columns = st.columns(2)
     configs: dict[str, tuple[str, dict[str, Any]]] = {}
     for side, col in zip(SIDES, columns, strict=True):
@@ -135,9 +143,7 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
-    labels = list(results)
-    kpi_row(labels[0], results[labels[0]].summary)
-    kpi_row(labels[1], results[labels[1]].summary, results[labels[0]].summary, "A")
+    kpi_rows_for(results)
     show_warnings(results)
     tabs = chart_tabs(keys, "cmp")
     if tabs[4].open is not False:
@@ -146,6 +152,9 @@ def render() -> None:
     if tabs[5].open is not False:
         with tabs[5]:
             downloads(results, "cmp")
+    if tabs[6].open is not False:
+        with tabs[6]:
+            render_animation(results, key="cmp")
 
 
 def _save(sid: str, seed: int, configs: dict[str, tuple[str, dict[str, Any]]]) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sim.scenario import SCENARIO_DIR, ScenarioError, bundled_ids, from_dict, parse_yaml
+from sim.scenario import SCENARIO_DIR, ScenarioError, from_dict, parse_yaml
+from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.runs import results_for, run_key
-from ui.views import chart_tabs, downloads, kpi_row, show_warnings
+from ui.views import chart_tabs, downloads, kpi_rows_for, show_warnings
 
 P = "lab_"
 
@@ -25,12 +26,12 @@ def _uploaded() -> None:
 
 
 def editor() -> None:
-    ids = bundled_ids()
+    ids = ordered_ids()
     if P + "yaml" not in st.session_state:
         st.session_state[P + "template"] = "email_signup" if "email_signup" in ids else ids[0]
         _load_template()
     c1, c2 = st.columns(2)
-    c1.selectbox("Start from a bundled scenario", ids, key=P + "template",
+    c1.selectbox("Start from a bundled scenario", ids, key=P + "template", format_func=option_label,
                  on_change=_load_template, help="Copies that scenario's YAML into the editor.")
     c2.file_uploader("…or upload a YAML file", type=["yaml", "yml"], key=P + "upload",
                      on_change=_uploaded, help="A scenario file, e.g. one downloaded here.")
@@ -58,6 +59,9 @@ def render() -> None:
     if scenario is None:
         return
     st.success(f"Valid scenario: **{scenario.title}** ({scenario.id}), seed {scenario.seed}.")
+    for line in [profile_text(scenario), *fault_lines(scenario)]:
+        if line:
+            st.caption(f":material/info: {line}")
     st.download_button("Effective scenario (YAML, all defaults filled in)",
                        data=scenario.to_yaml(), file_name=f"{scenario.id}.yaml",
                        mime="text/yaml", key=P + "dl_yaml", on_click="ignore",
@@ -66,9 +70,8 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
-    kpi_row("Sync — the job runs inside the request", results["sync"].summary)
-    kpi_row("Async — the job goes to a broker and workers", results["async"].summary,
-            results["sync"].summary, "sync")
+    kpi_rows_for(results, {"sync": "Sync — the job runs inside the request",
+                           "async": "Async — the job goes to a broker and workers"})
     show_warnings(results)
     tabs = chart_tabs(keys, "lab")
     if tabs[4].open is not False:

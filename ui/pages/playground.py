@@ -6,11 +6,23 @@ from typing import Any
 
 import streamlit as st
 
-from sim.scenario import ScenarioError, apply_overrides, bundled_ids, load_scenario
+from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
+from sim.schema import RabbitMQBroker
 from ui import controls, state
+from ui.animation_view import render_animation
+from ui.catalogue import (
+    catalogue,
+    fault_lines,
+    first_sentence,
+    option_label,
+    ordered_ids,
+    profile_text,
+    topic_name,
+)
+from ui.knobs import open_groups
 from ui.runs import results_for, run_key
 from ui.sweep import run_sweep
-from ui.views import chart, chart_tabs, downloads, kpi_row, show_warnings
+from ui.views import chart, chart_tabs, downloads, kpi_rows_for, show_warnings
 
 P = "pg_"
 MODE_LABELS = {"both": "Both, side by side", "sync": "Sync only (job inline)",
@@ -18,13 +30,6 @@ MODE_LABELS = {"both": "Both, side by side", "sync": "Sync only (job inline)",
 MODE_HELP = ("Sync: the web thread runs the slow job itself and the user waits for it. "
              "Async: the web thread puts a message on a broker, answers at once, and "
              "background workers run the job.")
-
-
-def scenario_title(scenario_id: str) -> str:
-    try:
-        return f"{load_scenario(scenario_id).title}  ({scenario_id})"
-    except ScenarioError:
-        return scenario_id
 
 
 def _default_id(ids: list[str]) -> str:
@@ -35,7 +40,7 @@ def _restore() -> None:
     """Fill the widgets: from this session's last view, else from the URL, else defaults."""
     if P + "scenario" in st.session_state:
         return
-    ids = bundled_ids()
+    ids = ordered_ids()
     view = st.session_state.get(P + "view") or state.decode(st.query_params.to_dict())
     sid = view["scenario"]
     if sid and sid not in ids:
@@ -67,31 +72,58 @@ def _reset() -> None:
     _scenario_changed()
 
 
-def sidebar() -> None:
+def sidebar(base: Scenario) -> None:
     with st.sidebar:
         st.radio("Mode", list(MODE_LABELS), key=P + "mode", format_func=MODE_LABELS.get,
                  help=MODE_HELP)
         st.number_input("Random seed", min_value=0, step=1, key=P + "seed",
                         help="The same seed gives exactly the same traffic and the same "
                         "job sizes, so runs can be compared and reproduced.")
-        controls.knob_panel(P)
-        controls.broker_panel(P)
+        controls.knob_panel(P, expanded=open_groups(base))
+        controls.broker_panel(P, expanded=base.broker != RabbitMQBroker()
+                              or base.topic in ("delivery", "kafka"))
         st.button("Reset to the scenario's values", on_click=_reset, key=P + "reset",
                   help="Undo every change made with the knobs.")
+
+
+def scenario_picker() -> Scenario:
+    """The scenario select box (grouped by topic), its description, and what has no knob."""
+    sid = st.selectbox("Scenario", ordered_ids(), key=P + "scenario", format_func=option_label,
+                       on_change=_scenario_changed,
+                       help="A prepared situation to explore, grouped by topic; change it "
+                       "with the knobs in the sidebar.")
+    base = load_scenario(sid)
+    st.caption(base.description)
+    fixed = [line for line in [profile_text(base)] if line]
+    faults = fault_lines(base)
+    if faults:
+        fixed.append("Faults in this scenario: " + "; ".join(faults) + ". They are shaded "
+                     "grey on the time charts.")
+    for line in fixed:
+        st.caption(f":material/info: {line}")
+    with st.expander("All scenarios, by topic", icon=":material/list:"):
+        st.markdown(catalogue_markdown())
+    return base
+
+
+def catalogue_markdown() -> str:
+    lines, topic = [], None
+    for _sid, row_topic, title, desc in catalogue():
+        if row_topic != topic:
+            topic = row_topic
+            lines.append(f"\n**{topic_name(topic)}**\n")
+        lines.append(f"- *{title}* — {first_sentence(desc)}")
+    return "\n".join(lines)
 
 
 def render() -> None:
     _restore()
     st.title("Playground")
-    ids = bundled_ids()
-    sid = st.selectbox("Scenario", ids, key=P + "scenario", format_func=scenario_title,
-                       on_change=_scenario_changed,
-                       help="A prepared situation to explore; change it with the knobs.")
-    base = load_scenario(sid)
-    st.caption(base.description)
+    base = scenario_picker()
+    sid = st.session_state[P + "scenario"]
     if P + "error" in st.session_state:
         st.error(st.session_state.pop(P + "error"))
-    sidebar()
+    sidebar(base)
     changes = controls.overrides(P, base)
     try:
         scenario = apply_overrides(base, changes)
@@ -107,19 +139,10 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
-    _kpis(results)
+    kpi_rows_for(results, {"sync": "Sync — the job runs inside the request",
+                           "async": "Async — the job goes to a broker and workers"})
     show_warnings(results)
     _charts(results, keys, scenario, seed)
-
-
-def _kpis(results: dict[str, Any]) -> None:
-    names = {"sync": "Sync — the job runs inside the request",
-             "async": "Async — the job goes to a broker and workers"}
-    previous = None
-    for label, result in results.items():
-        kpi_row(names.get(label, label), result.summary,
-                previous.summary if previous is not None else None, "sync")
-        previous = result
 
 
 def _charts(results: dict[str, Any], keys: list, scenario: Any, seed: int) -> None:
@@ -130,6 +153,9 @@ def _charts(results: dict[str, Any], keys: list, scenario: Any, seed: int) -> No
     if tabs[5].open is not False:
         with tabs[5]:
             downloads(results, "pg")
+    if tabs[6].open is not False:
+        with tabs[6]:
+            render_animation(results, key="pg")
 
 
 def _sweep(scenario: Any, seed: int) -> None:

@@ -92,6 +92,8 @@ class KafkaBroker:
 
     def _append(self, part: Partition, msg: Message) -> None:
         msg.enqueued = self.env.now
+        if self.rec.task_partition[msg.task] < 0:  # the key's partition (not the retry lane)
+            self.rec.task_partition[msg.task] = part.index
         part.log.append(msg)
         part.lag.add(self.env.now, 1)
         self.depth.add(self.env.now, 1)

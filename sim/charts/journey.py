@@ -1,0 +1,113 @@
+"""Request journeys: a Gantt of about 20 sampled requests showing where each one's time goes
+(waiting for a web thread, the handler, the queue, each attempt and each back-off)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from sim.charts.base import (
+    BLACK,
+    GREEN,
+    GREY,
+    ORANGE,
+    PURPLE,
+    SKY,
+    YELLOW,
+    end_time,
+    new_figure,
+    style,
+)
+from sim.runner import Result
+
+SEGMENTS = {  # kind -> colour, in legend order
+    "waiting for a web thread": ORANGE, "handler (web work)": SKY, "waiting in the queue": YELLOW,
+    "attempt succeeded": GREEN, "attempt failed": BLACK, "attempt killed": GREY,
+    "back-off before retry": PURPLE,
+}
+OUTCOME_SEGMENT = {"success": "attempt succeeded", "failure": "attempt failed",
+                   "killed": "attempt killed", "running": "attempt succeeded"}
+
+
+def sample_requests(result: Result, n: int = 20) -> list[int]:
+    """About ``n`` request ids from the middle of the run: some retried ones, the rest evenly."""
+    req = result.requests
+    middle = req[(req["arrival"] >= 0.25 * result.scenario.duration)
+                 & (req["arrival"] <= 0.75 * result.scenario.duration)]
+    ids = middle["request_id"].to_numpy() if len(middle) else req["request_id"].to_numpy()
+    if ids.size == 0:
+        return []
+    retried = result.tasks[(result.tasks["attempts"] > 1) & result.tasks["request_id"].isin(ids)]
+    chosen = set(retried["request_id"].to_numpy()[: n // 4].tolist())
+    step = max(1, ids.size // max(1, n - len(chosen)))
+    for rid in ids[::step]:
+        if len(chosen) >= n:
+            break
+        chosen.add(int(rid))
+    return sorted(chosen)
+
+
+def journey_segments(result: Result, ids: list[int]) -> pd.DataFrame:
+    """Where each request's time goes: (request, kind, start, end), in s after its arrival."""
+    req = result.requests.set_index("request_id").loc[ids]
+    tasks = result.tasks[result.tasks["request_id"].isin(ids)]
+    task_of = dict(zip(tasks["request_id"], tasks["task_id"], strict=False))
+    published = dict(zip(tasks["request_id"], tasks["published"], strict=False))
+    attempts = result.attempts[result.attempts["task_id"].isin(tasks["task_id"])]
+    by_task = {k: g.sort_values("attempt") for k, g in attempts.groupby("task_id")}
+    end_of_run = end_time(result)
+    rows: list[tuple[int, str, float, float]] = []
+    for rid, r in zip(ids, req.itertuples(), strict=False):
+        start = finite(r.start, end_of_run)
+        rows.append((rid, "waiting for a web thread", r.arrival, start))
+        rows.append((rid, "handler (web work)", start,
+                     finite(published.get(rid, r.end), end_of_run)))
+        previous_end = None
+        empty = attempts.iloc[:0]
+        for a in by_task.get(task_of.get(rid, -1), empty).itertuples():
+            if previous_end is not None:
+                rows.append((rid, "back-off before retry", previous_end, a.enqueued))
+            rows.append((rid, "waiting in the queue", a.enqueued, a.start))
+            end = finite(a.end, end_of_run)
+            rows.append((rid, OUTCOME_SEGMENT.get(str(a.outcome), "attempt failed"), a.start, end))
+            previous_end = end
+        rows.append((rid, "response", r.end, r.end))
+    frame = pd.DataFrame(rows, columns=["request_id", "kind", "start", "end"])
+    arrival = req["arrival"].reindex(frame["request_id"]).to_numpy()
+    frame["start"] -= arrival
+    frame["end"] -= arrival
+    keep = (frame["end"] > frame["start"] + 1e-9) | (frame["kind"] == "response")
+    return frame[keep & frame["start"].notna()].reset_index(drop=True)
+
+
+def finite(value: float, default: float) -> float:
+    return default if value is None or np.isnan(value) else float(value)
+
+
+def journey_figure(result: Result, label: str, color: str = BLACK, n: int = 20) -> go.Figure:
+    """Gantt of ~``n`` sampled requests: thread wait, handler, queue, attempts, back-offs."""
+    ids = sample_requests(result, n)
+    seg = journey_segments(result, ids)
+    arrivals = result.requests.set_index("request_id")["arrival"]
+    names = {rid: f"#{rid} (t={arrivals[rid]:.1f} s)" for rid in ids}
+    fig = new_figure()
+    for kind, kind_color in SEGMENTS.items():
+        part = seg[seg["kind"] == kind]
+        if len(part):
+            fig.add_trace(go.Bar(
+                y=part["request_id"].map(names), x=part["end"] - part["start"],
+                base=part["start"], orientation="h", name=kind, marker_color=kind_color,
+                hovertemplate="%{base:.3f} → +%{x:.3f} s<extra>" + kind + "</extra>"))
+    sent = seg[seg["kind"] == "response"]
+    fig.add_trace(go.Scatter(
+        y=sent["request_id"].map(names), x=sent["start"], mode="markers",
+        name="response sent", marker={"symbol": "diamond", "size": 11, "color": "white",
+                                      "line": {"color": color, "width": 2.5}},
+        hovertemplate="response at %{x:.3f} s<extra></extra>"))
+    style(fig, f"Journey of {len(ids)} sampled requests — {label}",
+          "seconds since the request arrived", "", height=260 + 22 * len(ids))
+    fig.update_layout(barmode="overlay", hovermode="closest", legend={"y": 1.0})
+    order = [names[i] for i in ids][::-1]
+    fig.update_yaxes(categoryorder="array", categoryarray=order, tickmode="array", tickvals=order)
+    return fig

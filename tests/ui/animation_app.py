@@ -1,0 +1,30 @@
+"""A tiny page for the animation tests (AppTest and the browser): ``render_animation`` on a short
+run of a bundled scenario, as the Playground, Compare and Lessons pages call it.
+
+Query parameters: ``scenario`` (default email_signup), ``duration`` (default 20 s), ``mode``
+(both | sync | async, default both).
+"""
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from anywhere
+
+from sim.runner import compare
+from sim.scenario import apply_overrides, load_scenario
+from ui.animation_view import render_animation
+
+
+@st.cache_resource(show_spinner=False)
+def runs(scenario_id: str, duration: float) -> dict:
+    return compare(apply_overrides(load_scenario(scenario_id), {"duration": duration}))
+
+
+st.set_page_config(page_title="Animation test page", layout="wide")
+st.title("Animation test page")
+params = st.query_params
+results = runs(params.get("scenario", "email_signup"), float(params.get("duration", "20")))
+mode = params.get("mode", "both")
+render_animation({m: r for m, r in results.items() if mode in ("both", m)}, key="t")
