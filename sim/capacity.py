@@ -43,12 +43,15 @@ def offered_load(scenario: Scenario, mode: str, rate: float | None = None) -> di
     rate = scenario.arrivals.rate if rate is None else rate
     task_work = mean_of(scenario.task.service) * expected_attempts(scenario)
     handler = mean_of(scenario.web.service)
+    calls = scenario.downstream.capacity
+    downstream = {"downstream": rate * task_work / calls} if calls else {}
     if mode == "sync":
         web_time = handler + task_work + expected_backoff(scenario)
-        return {"web": rate * web_time / scenario.web.workers, "workers": 0.0}
+        return {"web": rate * web_time / scenario.web.workers, "workers": 0.0, **downstream}
     web_time = handler + mean_of(scenario.web.publish)
     return {"web": rate * web_time / scenario.web.workers,
-            "workers": rate * expected_attempts(scenario) / worker_capacity(scenario)}
+            "workers": rate * expected_attempts(scenario) / worker_capacity(scenario),
+            **downstream}
 
 
 def worker_capacity(scenario: Scenario) -> float:
@@ -61,14 +64,15 @@ def worker_capacity(scenario: Scenario) -> float:
     mean = mean_of(scenario.task.service)
     capacity = slots / mean if mean > 0 else float("inf")
     per_worker = workers.rate_per_second()
-    if per_worker is not None:
+    if per_worker is not None and broker.kind != "kafka":  # a Celery setting
         capacity = min(capacity, per_worker * workers.count)
     return capacity
 
 
 def load_warnings(scenario: Scenario, mode: str) -> list[str]:
     """One warning per tier whose offered load reaches 1, for good or at the peak of a profile."""
-    names = {"web": "web threads", "workers": "workers"}
+    names = {"web": "web threads", "workers": "workers",
+             "downstream": "downstream service's connections"}
     steady = offered_load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
     peak = offered_load(scenario, mode, peak_rate(scenario))
     warnings = []

@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("scenario", help="bundled scenario id or path to a YAML file")
     p_run.add_argument("--mode", choices=["sync", "async", "both"], default=None,
                        help="design to simulate (default: the scenario's mode)")
-    p_run.add_argument("--seed", type=int, default=None, help="random seed (default: scenario's)")
+    p_run.add_argument("--seed", type=seed_value, default=None,
+                       help="random seed, a whole number ≥ 0 (default: the scenario's)")
     p_run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a scenario key, e.g. workers.count=4 (repeatable)")
     p_run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -44,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_val = sub.add_parser("validate", help="check a scenario file")
     p_val.add_argument("file", help="path to a YAML file (or a bundled id)")
     return parser
+
+
+def seed_value(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0, got {text!r}") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0, got {seed}")
+    return seed
 
 
 def _fmt(value: Any) -> str:
@@ -77,6 +88,8 @@ def table(results: dict[str, Result]) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.charts and not args.out:
+        raise UsageError("--charts needs --out DIR (where to write the charts)")
     overrides = dict(parse_assignment(item) for item in args.set)
     scenario = load_scenario(args.scenario, overrides)
     modes = MODES if args.mode == "both" else (args.mode or scenario.mode,)
@@ -86,7 +99,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.charts:
             from sim.export_charts import write_charts  # plotly only when asked for
 
-            write_charts(results, args.out, args.charts.split(","))
+            notices: list[str] = []
+            write_charts(results, args.out, args.charts.split(","), notices)
+            for notice in notices:
+                print(f"charts: {notice}", file=sys.stderr)
     if args.json:
         print(summary_json(results))
     else:
@@ -117,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (UsageError, ScenarioError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # --out in a place that cannot be written, a file that vanished
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0

@@ -10,7 +10,6 @@ one-line message says what to install.
 from __future__ import annotations
 
 import html
-import sys
 import threading
 import tomllib
 import warnings
@@ -157,12 +156,12 @@ def _no_browser(exc: BaseException) -> bool:
 
 
 def write_charts(results: Mapping[str, Result], out_dir: str | Path,
-                 formats: list[str]) -> list[Path]:
+                 formats: list[str], notices: list[str] | None = None) -> list[Path]:
     """Write every chart in ``formats`` (png, svg, html, animation) under ``out_dir/charts``
     and a report.
 
-    Without a browser the images are skipped with a one-line message on stderr, and HTML is
-    written anyway.
+    Without a browser the images are skipped (a one-line notice goes to ``notices``) and HTML
+    is written anyway.
     """
     wanted = [f.strip().lower() for f in formats if f.strip()]
     unknown = [f for f in wanted if f not in FORMATS]
@@ -183,7 +182,8 @@ def write_charts(results: Mapping[str, Result], out_dir: str | Path,
     except Exception as exc:
         if not _no_browser(exc):
             raise
-        print(f"charts: {NO_BROWSER}", file=sys.stderr)
+        if notices is not None:  # the caller (the CLI) tells the user
+            notices.append(NO_BROWSER)
         wanted.append("html")
     if "html" in wanted:
         for name, fig in figures.items():

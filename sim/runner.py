@@ -43,6 +43,8 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None) -
     if mode not in MODES:
         raise ScenarioError(f"mode: must be one of sync, async, got {mode!r}")
     seed = scenario.seed if seed is None else int(seed)
+    if seed < 0:
+        raise ScenarioError(f"seed: must be a whole number ≥ 0, got {seed}")
     system = System(scenario, mode, seed)
     end = system.run()
     frames = system.rec.frames()

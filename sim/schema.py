@@ -245,13 +245,15 @@ Fault = Annotated[Union[WorkerCrash, BrokerOutage, DownstreamOutage, DownstreamS
 class Limits(Strict):
     max_in_system: int = Field(default=50_000, ge=10, description="stop bound (overload)")
     max_drain: float | None = Field(default=None, gt=0, description="drain time bound, s")
+    max_requests: int = Field(default=2_000_000, ge=1, le=20_000_000,
+                              description="arrivals stop here (memory bound)")
 
 
 class Scenario(Strict):
     id: str = Field(default="custom", pattern=r"^[A-Za-z0-9_\-]+$")
     title: str = "Custom scenario"
     description: str = ""
-    topic: str = "basics"
+    topic: Literal["basics", "retries", "delivery", "kafka", "faults", "load"] = "basics"
     duration: float = Field(default=120.0, gt=0, le=10_000_000, description="seconds of arrivals")
     warmup: float = Field(default=0.0, ge=0, description="seconds dropped from statistics")
     seed: int = Field(default=42, ge=0, le=2**63 - 1)

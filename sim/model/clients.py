@@ -46,6 +46,7 @@ def poisson_arrivals(system: System) -> Generator:
     sizes = system.task_sizes.draw
     is_async = system.mode == "async"
     end, limit, arrivals = scenario.duration, scenario.limits.max_in_system, scenario.arrivals
+    max_requests = scenario.limits.max_requests
     patient = scenario.web.timeout is None or not arrivals.client_retries
     while True:
         at = next_arrival(arrivals, env.now, unit())
@@ -55,6 +56,9 @@ def poisson_arrivals(system: System) -> Generator:
         web_time = web() + pub() if is_async else web()
         if system.in_system >= limit:
             system.overloaded(env.now)
+            return
+        if len(system.rec.req_arrival) >= max_requests:
+            system.too_many_requests(env.now)
             return
         request = (web_time, sizes())
         rid = send(system, request)

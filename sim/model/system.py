@@ -113,10 +113,28 @@ class System:
     def overloaded(self, now: float) -> None:
         self.warnings.append(
             f"overloaded: stopped at t={now:.1f} s with {self.in_system} requests and tasks in "
-            f"the system (limits.max_in_system); the queue grows without bound at this load"
+            f"the system (limits.max_in_system); the backlog is {self.backlog()}; it grows "
+            f"without bound at this load"
         )
         if not self.stop.triggered:
             self.stop.succeed()
+
+    def backlog(self) -> str:
+        """Where the work is piling up, biggest first, in words."""
+        levels = self.rec.levels
+        places = {"waiting for a web thread": levels["web_queue"].value,
+                  "in the broker queue": levels["queue_depth"].value,
+                  "waiting to retry": levels["retry_waiting"].value,
+                  "waiting for the downstream service": levels["downstream_queue"].value}
+        found = sorted(((n, where) for where, n in places.items() if n > 0), reverse=True)
+        return ", ".join(f"{n} {where}" for n, where in found) or "spread over the tiers"
+
+    def too_many_requests(self, now: float) -> None:
+        self.warnings.append(
+            f"stopped arrivals at t={now:.1f} s after {len(self.rec.req_arrival):,} requests "
+            f"(limits.max_requests); shorten the duration or lower the rate for a longer run"
+        )
+        self.arrivals_done()
 
     def _check_done(self) -> None:
         if self._arrivals_done and self.in_system == 0 and not self.stop.triggered:

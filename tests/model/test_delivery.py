@@ -94,10 +94,13 @@ def test_message_ttl_expires_waiting_messages():
                       "task": {"service": {"dist": "exponential", "mean": 1.0}},
                       "workers": {"count": 1, "concurrency": 4, "acks_late": True}})
     plain = summary(base)
-    ttl = summary(apply_overrides(base, {"broker.message_ttl": 5}))
+    expiring = run(apply_overrides(base, {"broker.message_ttl": 5}), "async")
+    check_all(expiring)
+    ttl = expiring.summary
     assert plain["tasks"]["dead_lettered"] == 0
     assert ttl["tasks"]["dead_lettered_by_reason"]["expired"] > 0
-    assert ttl["queue_wait_s"]["max" if "max" in ttl["queue_wait_s"] else "p99"] <= 5 + 1e-9
+    started = expiring.tasks.dropna(subset=["first_start"])
+    assert ((started["first_start"] - started["published"]) <= 5 + 1e-9).all()
 
 
 def test_delivery_limit_dead_letters_a_message_redelivered_too_often():
@@ -141,6 +144,19 @@ def test_time_limit_kills_long_attempts_and_retries_them():
     assert ((a["end"] - a["start"]) <= 1.0 + 1e-9).all()
     assert limited.summary["tasks"]["retries"] > summary(base)["tasks"]["retries"]
     assert limited.summary["tasks"]["failed"] > 0
+
+
+def test_soft_time_limit_ends_attempts_like_the_hard_one():
+    base = from_dict({"duration": 120, "arrivals": {"rate": 2},
+                      "task": {"service": {"dist": "exponential", "mean": 1.0}},
+                      "workers": {"count": 2, "concurrency": 4},
+                      "retry": {"max_retries": 1, "backoff": "fixed", "base": 0.1}})
+    soft = run(apply_overrides(base, {"workers.soft_time_limit": 0.8,
+                                      "workers.time_limit": 5.0}), "async")
+    check_all(soft)
+    a = soft.attempts
+    assert ((a["end"] - a["start"]) <= 0.8 + 1e-9).all()
+    assert (a["outcome"] == "failure").sum() > 0
 
 
 def test_celery_aliases_mean_what_celery_means():

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from sim import apply_overrides, compare, load_scenario, run
+from sim.scenario import bundled_ids
 
 
 def test_same_seed_gives_identical_frames():
@@ -47,3 +49,14 @@ def test_async_answers_far_faster_than_sync_on_email_signup():
     assert async_p95 * 5 < sync_p95
     handler = load_scenario("email_signup").web.service.mean
     assert async_p95 < 5 * handler
+
+
+@pytest.mark.parametrize("scenario_id", bundled_ids())
+def test_every_bundled_scenario_is_deterministic(scenario_id):
+    scenario = load_scenario(scenario_id)
+    scenario = apply_overrides(scenario, {"duration": min(scenario.duration, 120)})
+    for mode in ("sync", "async"):
+        a, b = run(scenario, mode, 4), run(scenario, mode, 4)
+        assert a.summary == b.summary
+        pd.testing.assert_frame_equal(a.attempts, b.attempts)
+        pd.testing.assert_frame_equal(a.timeseries, b.timeseries)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import load_scenario, run
+from sim import apply_overrides, load_scenario, run
 from sim.scenario import bundled_ids, from_dict
 from tests.model.invariants import check_all
 
@@ -106,6 +106,16 @@ def test_random_scenarios_are_deterministic(data, mode):
     pd.testing.assert_frame_equal(a.attempts, b.attempts)
 
 
+def test_the_request_bound_stops_arrivals_of_a_huge_stable_run():
+    scenario = from_dict({"duration": 1_000_000, "arrivals": {"rate": 50},
+                          "task": {"service": {"dist": "constant", "value": 0.01}},
+                          "limits": {"max_requests": 3000}})
+    result = run(scenario, "async")
+    assert result.summary["requests"]["arrived"] == 3000
+    assert any("limits.max_requests" in w for w in result.warnings)
+    check_all(result)
+
+
 def test_overload_stops_at_the_bound_with_a_warning():
     scenario = from_dict({"duration": 100_000, "arrivals": {"rate": 50},
                           "task": {"service": {"dist": "constant", "value": 1.0}},
@@ -113,6 +123,7 @@ def test_overload_stops_at_the_bound_with_a_warning():
                           "limits": {"max_in_system": 2000}})
     result = run(scenario, "async")
     assert any("overloaded" in w for w in result.warnings)
+    assert any("in the broker queue" in w for w in result.warnings)  # says where
     assert result.summary["run"]["end_time_s"] < 1000
     assert result.summary["tasks"]["in_queue"] > 1000
     check_all(result)
@@ -125,7 +136,7 @@ def test_overloaded_sync_web_tier_also_stops():
                           "limits": {"max_in_system": 1000}})
     result = run(scenario, "sync")
     assert any("web threads" in w for w in result.warnings)
-    assert any("stopped at" in w for w in result.warnings)
+    assert any("stopped at" in w and "waiting for a web thread" in w for w in result.warnings)
     check_all(result)
 
 
@@ -138,3 +149,9 @@ def test_client_timeout_counts_timed_out_not_in_percentiles():
     assert s["requests"]["timed_out"] > 0
     assert s["response_time_s"]["max"] <= 1.0
     check_all(result)
+
+
+def test_a_capped_downstream_is_named_when_it_is_the_bottleneck():
+    scenario = apply_overrides(load_scenario("email_signup"), {"downstream.capacity": 1})
+    result = run(scenario, "async")
+    assert any("downstream" in w and "grows without bound" in w for w in result.warnings)

@@ -102,3 +102,20 @@ def test_each_task_records_its_key_partition():
     result = run(kafka(**{"broker.partitions": 3}), "async")
     assert set(result.tasks["partition"]) <= {0, 1, 2}
     assert (run(kafka(), "sync").tasks["partition"] == -1).all()
+
+
+def test_a_second_rebalance_restarts_the_pause():
+    crash = {"faults": [{"kind": "worker_crash", "at": 60, "count": 1, "restart_after": 2}]}
+    data = {**BASE, **crash, "broker": {**BASE["broker"], "rebalance_pause": 3.0}}
+    result = run(from_dict(data), "async")
+    check_all(result)
+    starts = result.attempts["start"]
+    # crash at 60 pauses until 63; the restart at 62 pauses again until 65
+    assert not ((starts > 60 + 1e-9) & (starts < 65 - 1e-9)).any()
+    assert (starts >= 65).any()
+
+
+def test_celery_rate_limit_does_not_apply_to_kafka_consumers():
+    limited = run(kafka(**{"workers.rate_limit": "1/s"}), "async")
+    assert not limited.warnings
+    assert limited.summary == run(kafka(), "async").summary

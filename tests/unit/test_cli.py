@@ -37,6 +37,9 @@ def test_json_both_prints_one_object_with_both_modes():
     (["run", "no_such_scenario"], "no_such_scenario"),
     (["run", "missing.yaml"], "missing.yaml"),
     (["run", "email_signup", "--mode", "both-ways"], "--mode"),
+    (["run", "email_signup", "--seed", "-5"], "--seed"),
+    (["run", "email_signup", "--charts", "png"], "--charts"),
+    (["run", "email_signup", "--set", "duration=5", "--out", "/dev/null/x"], "/dev/null/x"),
 ])
 def test_bad_input_exits_2_with_one_line(args, field, capsys):
     assert main(args) == 2

@@ -73,6 +73,7 @@ class KafkaBroker:
         self.all_busy = levels["worker_busy"]
         self.down = 0
         self.paused = False
+        self.generation = 0
         self.dead_letter_exhausted = True
         self._assign()
         if cfg.enable_auto_commit:
@@ -191,10 +192,15 @@ class KafkaBroker:
             part.owner = alive[i % len(alive)] if alive else None
 
     def _rebalance(self) -> None:
+        """Eager rebalance: the whole group pauses; a newer rebalance restarts the pause."""
         self.paused = True
+        self.generation += 1
+        generation = self.generation
         pause = self.cfg.rebalance_pause
 
         def resume(_event: object) -> None:
+            if generation != self.generation:
+                return
             self.paused = False
             self._assign()
             for part in self.partitions:
