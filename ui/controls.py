@@ -22,7 +22,16 @@ from ui.broker_knobs import (
     field_choices,
     field_text,
 )
-from ui.knobs import GROUPS, KNOBS, Knob, choices, knob_values, overrides_for
+from ui.knobs import (
+    GROUPS,
+    KNOBS,
+    Knob,
+    choices,
+    knob_values,
+    not_applicable,
+    overrides_for,
+    slider_range,
+)
 
 NUMBER_KINDS = {"int": int, "float": float, "optional": float, "rate": float}
 
@@ -51,32 +60,56 @@ def clear(prefix: str) -> None:
             del st.session_state[key]
 
 
-def knob_widget(knob: Knob, prefix: str, container: Any = st) -> Any:
-    """Draw one knob (its value is already in session state) and return the value."""
+def broker_kind(prefix: str, scenario: Scenario | None = None) -> str | None:
+    """The broker kind the page's widgets ask for (else the scenario's)."""
+    kind = st.session_state.get(prefix + BROKER_KIND)
+    if kind is None and scenario is not None:
+        kind = scenario.broker.kind
+    return kind
+
+
+def knob_widget(knob: Knob, prefix: str, container: Any = st,
+                scenario: Scenario | None = None, kind: str | None = None) -> Any:
+    """Draw one knob (its value is already in session state) and return the value.
+
+    ``scenario`` (the page's base scenario) sets the arrival-rate slider's scale; a knob that
+    does nothing with broker ``kind`` (Celery settings with Kafka) is shown disabled, saying why.
+    """
     key = prefix + knob.key
+    why = not_applicable(knob, kind)
+    tip = knob.help if why is None else f"**Not used with Kafka.** {why}\n\n{knob.help}"
     if knob.kind == "bool":
-        return container.toggle(knob.label, key=key, help=knob.help)
+        return container.toggle(knob.label, key=key, help=tip, disabled=why is not None)
     if knob.kind == "choice":
-        return container.selectbox(knob.label, choices(knob), key=key, help=knob.help)
+        return container.selectbox(knob.label, choices(knob), key=key, help=tip,
+                                   disabled=why is not None)
     cast = NUMBER_KINDS.get(knob.kind, float)
-    value = cast(st.session_state.get(key, knob.low) or 0)
+    low, high, step, fmt = slider_range(knob, scenario)
+    value = cast(st.session_state.get(key, low) or 0)
     st.session_state[key] = value
-    low, high = cast(min(knob.low, value)), cast(max(knob.high, value))
-    return container.slider(knob.label, min_value=low, max_value=high, step=cast(knob.step),
-                            key=key, help=knob.help, format=knob.fmt)
+    low, high = cast(min(low, value)), cast(max(high, value))
+    return container.slider(knob.label, min_value=low, max_value=high, step=cast(step),
+                            key=key, help=tip, format=fmt, disabled=why is not None)
 
 
 def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
-               expanded: set[str] | None = None) -> None:
-    """All knobs (or the ``only`` ones), grouped in expanders (``expanded`` ones unfolded)."""
+               expanded: set[str] | None = None, scenario: Scenario | None = None) -> None:
+    """All knobs (or the ``only`` ones), grouped in expanders (``expanded`` ones unfolded).
+
+    With the Kafka broker, Celery-only worker settings are disabled and say why."""
     expanded = expanded if expanded is not None else {"Traffic", "Workers"}
+    kind = broker_kind(prefix, scenario)
     for group in GROUPS:
         knobs = [k for k in KNOBS if k.group == group and (only is None or k.key in only)]
         if not knobs:
             continue
         with container.expander(group, expanded=group in expanded):
+            if any(not_applicable(k, kind) for k in knobs):
+                st.caption(":material/info: Kafka consumers do not use Celery's "
+                           + ("prefetch or acknowledgement settings" if group == "Workers"
+                              else "rate or time limits") + ": those knobs are off.")
             for knob in knobs:
-                knob_widget(knob, prefix)
+                knob_widget(knob, prefix, scenario=scenario, kind=kind)
 
 
 def broker_panel(prefix: str, container: Any = st, expanded: bool = False) -> None:

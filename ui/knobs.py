@@ -125,6 +125,42 @@ KNOBS: tuple[Knob, ...] = (
 BY_KEY = {k.key: k for k in KNOBS}
 BY_PATH = {k.path: k for k in KNOBS}
 
+# Celery worker settings that the engine's Kafka consumers do not use (a consumer runs one
+# message per partition at a time and commits offsets: no prefetch window, no per-message
+# acknowledgement, no rate limit or time limits).
+CELERY_ONLY = ("prefetch", "acks_late", "reject_on_lost", "rate_limit", "soft_time_limit",
+               "time_limit")
+KAFKA_WHY = ("Celery worker setting: Kafka consumers in this simulator do not use it (a "
+             "consumer takes one message per partition at a time and commits offsets — no "
+             "prefetch, acknowledgements, rate limit or time limits). Switch the broker to "
+             "rabbitmq or redis to use it.")
+
+
+def not_applicable(knob: Knob, broker_kind: str | None) -> str | None:
+    """Why ``knob`` does nothing with this broker kind (None: it applies)."""
+    if broker_kind == "kafka" and knob.key in CELERY_ONLY:
+        return KAFKA_WHY
+    return None
+
+
+def rate_scale(rate: float) -> tuple[float, float, float, str]:
+    """(low, high, step, format) of the arrival-rate slider for a scenario whose arrival rate
+    is ``rate`` req/s: whole requests per second from 5/s up, tenths from 1/s, hundredths below
+    (a report every 14 s is 0.07/s: one step is 0.01/s, not a jump to 1/s)."""
+    if rate >= 5:
+        return 1.0, 200.0, 1.0, "%.0f"
+    if rate >= 1:
+        return 0.1, 50.0, 0.1, "%.1f"
+    return 0.01, 2.0, 0.01, "%.2f"
+
+
+def slider_range(knob: Knob, scenario: Scenario | None = None
+                 ) -> tuple[float, float, float, str | None]:
+    """(low, high, step, format) of a number knob; the arrival rate's follow ``scenario``."""
+    if knob.key == "rate" and scenario is not None:
+        return rate_scale(float(scenario.arrivals.rate))
+    return knob.low, knob.high, knob.step, knob.fmt
+
 
 def get_path(data: dict[str, Any], path: str) -> Any:
     """The value at a dotted key of a nested dict (None when missing)."""

@@ -20,7 +20,7 @@ from ui import lesson_state as state
 from ui.animation_view import render_animation
 from ui.knobs import BY_PATH, get_path
 from ui.runs import RunKey, figure, names, results_for, run_key
-from ui.views import chart, kpi_rows_for, show_warnings
+from ui.views import chart, export_notice, kpi_rows_for, show_warnings
 
 ALL = "all"
 CHANGED = " (your change)"
@@ -95,6 +95,8 @@ def panel(lesson: Lesson, item: Step, instructor: bool) -> None:
     kpi_rows_for(results)
     show_warnings(results)
     shown = chart_names(item, keys)
+    if shown:
+        export_notice()
     for name in shown:
         fig = figure(name, keys)
         if fig is not None:

@@ -90,6 +90,19 @@ def images_possible() -> bool:
     return browser_path() is not None
 
 
+NO_CHROMIUM = ("**PNG and SVG downloads are off here**: they are drawn by a headless Chrome or "
+               "Chromium on the server, and none was found. Install one (Debian/Ubuntu: "
+               "`apt-get install -y chromium`, or set `BROWSER_PATH`) and restart the app. "
+               "**HTML downloads work without it** — an interactive chart or report that "
+               "opens in any browser, offline.")
+
+
+def export_notice() -> None:
+    """Say once on the page why PNG/SVG downloads are off (no Chromium); nothing otherwise."""
+    if not images_possible():
+        st.info(NO_CHROMIUM, icon=":material/image_not_supported:")
+
+
 def _image(fig: Any, fmt: str) -> bytes:
     try:
         return figure_image(fig, fmt)
@@ -127,6 +140,7 @@ TAB_CHARTS = (("response_time_ecdf", "response_time_over_time"),
 def chart_tabs(keys: list[RunKey], key: str) -> list[Any]:
     """The charts in tabs by topic, drawing only the open tab; returns the tabs (the caller
     fills the last two: theory extras and downloads)."""
+    export_notice()
     tabs = st.tabs(list(TABS), key=f"{key}_tab", on_change="rerun")
     available = names(keys)
     for tab, group in zip(tabs, TAB_CHARTS, strict=False):

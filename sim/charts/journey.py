@@ -1,5 +1,11 @@
 """Request journeys: a Gantt of about 20 sampled requests showing where each one's time goes
-(waiting for a web thread, the handler, the queue, each attempt and each back-off)."""
+(waiting for a web thread, the handler, the publish, the queue, each attempt and each back-off).
+
+In async mode the engine draws the handler's own time and the publish time as one interval (the
+records give its start and the moment the job was published). The publish is shown as its own
+segment only when the scenario's ``web.publish`` is a constant, so its length is known exactly
+for every request; otherwise the interval is one segment labelled "handler + publish".
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import plotly.graph_objects as go
 
 from sim.charts.base import (
     BLACK,
+    BLUE,
     GREEN,
     GREY,
     ORANGE,
@@ -22,7 +29,9 @@ from sim.charts.base import (
 from sim.runner import Result
 
 SEGMENTS = {  # kind -> colour, in legend order
-    "waiting for a web thread": ORANGE, "handler (web work)": SKY, "waiting in the queue": YELLOW,
+    "waiting for a web thread": ORANGE, "handler (web work)": SKY,
+    "handler + publish (web work)": SKY, "publishing the job": BLUE,
+    "waiting in the queue": YELLOW,
     "attempt succeeded": GREEN, "attempt failed": BLACK, "attempt killed": GREY,
     "back-off before retry": PURPLE,
 }
@@ -48,6 +57,15 @@ def sample_requests(result: Result, n: int = 20) -> list[int]:
     return sorted(chosen)
 
 
+def publish_time(result: Result) -> float | None:
+    """The publish time of every async request when it is known exactly (a constant
+    ``web.publish``), else None. Sync requests publish nothing."""
+    if result.mode != "async":
+        return None
+    spec = result.scenario.web.publish
+    return float(spec.value) if spec.dist == "constant" else None
+
+
 def journey_segments(result: Result, ids: list[int]) -> pd.DataFrame:
     """Where each request's time goes: (request, kind, start, end), in s after its arrival."""
     req = result.requests.set_index("request_id").loc[ids]
@@ -57,12 +75,13 @@ def journey_segments(result: Result, ids: list[int]) -> pd.DataFrame:
     attempts = result.attempts[result.attempts["task_id"].isin(tasks["task_id"])]
     by_task = {k: g.sort_values("attempt") for k, g in attempts.groupby("task_id")}
     end_of_run = end_time(result)
+    publish = publish_time(result)
     rows: list[tuple[int, str, float, float]] = []
     for rid, r in zip(ids, req.itertuples(), strict=False):
         start = finite(r.start, end_of_run)
         rows.append((rid, "waiting for a web thread", r.arrival, start))
-        rows.append((rid, "handler (web work)", start,
-                     finite(published.get(rid, r.end), end_of_run)))
+        rows += handler_rows(rid, start, finite(published.get(rid, r.end), end_of_run),
+                             result.mode, publish)
         previous_end = None
         empty = attempts.iloc[:0]
         for a in by_task.get(task_of.get(rid, -1), empty).itertuples():
@@ -81,12 +100,25 @@ def journey_segments(result: Result, ids: list[int]) -> pd.DataFrame:
     return frame[keep & frame["start"].notna()].reset_index(drop=True)
 
 
+def handler_rows(rid: int, start: float, end: float, mode: str, publish: float | None
+                 ) -> list[tuple[int, str, float, float]]:
+    """The web thread's work on a request: the handler, and in async mode the publish — split
+    off when its (constant) length is known, else one "handler + publish" segment."""
+    if mode != "async":
+        return [(rid, "handler (web work)", start, end)]
+    if publish is None:
+        return [(rid, "handler + publish (web work)", start, end)]
+    split = max(start, end - publish)
+    return [(rid, "handler (web work)", start, split), (rid, "publishing the job", split, end)]
+
+
 def finite(value: float, default: float) -> float:
     return default if value is None or np.isnan(value) else float(value)
 
 
 def journey_figure(result: Result, label: str, color: str = BLACK, n: int = 20) -> go.Figure:
-    """Gantt of ~``n`` sampled requests: thread wait, handler, queue, attempts, back-offs."""
+    """Gantt of ~``n`` sampled requests: thread wait, handler, publish, queue, attempts,
+    back-offs."""
     ids = sample_requests(result, n)
     seg = journey_segments(result, ids)
     arrivals = result.requests.set_index("request_id")["arrival"]

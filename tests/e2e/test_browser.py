@@ -171,3 +171,17 @@ def test_engine_features_in_the_browser(server: str, browser, tmp_path: Path, sc
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / shot.name)
+
+
+def test_a_slow_scenario_rate_moves_in_hundredths(server: str, browser) -> None:
+    """report_generation sends 0.07 req/s: the slider shows 0.07 and one ArrowRight is 0.08."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(f"{server}/?scenario=report_generation")
+    fingerprint = wait_for_new_chart(page, None, timeout_s=90)
+    box = page.locator("[data-testid='stSlider']").filter(has_text="Arrival rate")
+    assert "0.07" in box.inner_text()
+    box.get_by_role("slider").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_new_chart(page, fingerprint, "arrivals.rate=0.08", timeout_s=90)
+    assert "0.08" in box.inner_text() and "Traceback" not in page.inner_text("body")
+    page.close()

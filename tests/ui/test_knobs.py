@@ -10,7 +10,15 @@ from streamlit.testing.v1 import AppTest
 from sim.scenario import apply_overrides, load_scenario
 from ui.broker_knobs import broker_fields, field_choices, field_text
 from ui.catalogue import catalogue, fault_lines, option_label, profile_text
-from ui.knobs import BY_KEY, KNOBS, knob_value, open_groups, overrides_for
+from ui.knobs import (
+    BY_KEY,
+    CELERY_ONLY,
+    KNOBS,
+    knob_value,
+    open_groups,
+    overrides_for,
+    rate_scale,
+)
 from ui.state import decode, encode
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -102,3 +110,40 @@ def test_client_retries_without_a_timeout_name_the_field() -> None:
     at.slider(key="pg_web_timeout").set_value(0.0).run()
     assert not at.exception
     assert any("arrivals.client_retries" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize(("rate", "scale"), [
+    (0.07, (0.01, 2.0, 0.01, "%.2f")), (0.15, (0.01, 2.0, 0.01, "%.2f")),
+    (4.0, (0.1, 50.0, 0.1, "%.1f")), (20.0, (1.0, 200.0, 1.0, "%.0f")),
+])
+def test_the_arrival_rate_slider_scales_with_the_scenario(rate: float, scale: tuple) -> None:
+    assert rate_scale(rate) == scale
+    low, high, step, _fmt = scale
+    assert low <= rate <= high and step <= rate / 4  # a step is a small change
+
+
+def test_a_slow_scenario_shows_its_real_rate_and_moves_in_small_steps() -> None:
+    at = app(scenario="report_generation", mode="async")
+    rate = at.slider(key="pg_rate")
+    assert not at.exception and rate.value == pytest.approx(0.07)
+    assert rate.proto.format == "%.2f" and rate.step == pytest.approx(0.01)
+    assert rate.min == pytest.approx(0.01)
+    rate.set_value(round(rate.value + rate.step, 2)).run()  # one step to the right
+    assert not at.exception and not at.error
+    assert at.slider(key="pg_rate").value == pytest.approx(0.08)
+    assert float(at.query_params["arrivals.rate"]) == pytest.approx(0.08)
+
+
+def test_celery_only_knobs_are_off_with_kafka_and_say_why() -> None:
+    at = app(scenario="kafka_partitions_hot_key", mode="async", duration="30")
+    assert not at.exception
+    for key in CELERY_ONLY:
+        widget = at.slider(key=f"pg_{key}") if BY_KEY[key].kind != "bool" \
+            else at.toggle(key=f"pg_{key}")
+        assert widget.disabled and "Kafka" in widget.help, key
+    assert not at.slider(key="pg_workers").disabled
+    assert any("Kafka consumers do not use" in c.value for c in at.caption)
+    at.selectbox(key="pg_broker_kind").set_value("rabbitmq").run()
+    assert not at.exception
+    assert not at.slider(key="pg_prefetch").disabled and not at.toggle(key="pg_acks_late").disabled
+    assert not any("Kafka consumers do not use" in c.value for c in at.caption)

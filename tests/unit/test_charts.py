@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,6 +27,7 @@ from sim.charts import (
     throughput_over_time,
 )
 from sim.runner import Result
+from sim.schema import ExponentialDist
 
 
 def _cat(values: list[str], names: tuple[str, ...]) -> pd.Categorical:
@@ -90,11 +93,42 @@ def test_task_fates_count_each_task_once() -> None:
 def test_journey_shows_wait_attempts_and_backoff() -> None:
     seg = journey_segments(tiny_result(), [1])
     kinds = list(seg["kind"])
-    assert kinds == ["waiting for a web thread", "handler (web work)", "waiting in the queue",
-                     "attempt failed", "back-off before retry", "waiting in the queue",
-                     "attempt succeeded", "response"]
+    assert kinds == ["waiting for a web thread", "handler (web work)", "publishing the job",
+                     "waiting in the queue", "attempt failed", "back-off before retry",
+                     "waiting in the queue", "attempt succeeded", "response"]
     backoff = seg[seg["kind"] == "back-off before retry"].iloc[0]
     assert (backoff["start"], backoff["end"]) == pytest.approx((1.0, 2.0))  # since arrival 2.0
+
+
+def _span(seg: pd.DataFrame, kind: str) -> tuple[float, float]:
+    row = seg[seg["kind"] == kind].iloc[0]
+    return float(row["start"]), float(row["end"])
+
+
+def test_journey_splits_a_constant_publish_off_the_handler() -> None:
+    """email_signup publishes in a constant 2 ms: handler 0.5 → 0.698, publish → 0.7 s."""
+    seg = journey_segments(tiny_result(), [1])
+    assert _span(seg, "handler (web work)") == pytest.approx((0.5, 0.698))
+    assert _span(seg, "publishing the job") == pytest.approx((0.698, 0.7))
+
+
+def test_journey_keeps_a_random_publish_with_the_handler_and_says_so() -> None:
+    tiny = tiny_result()
+    web = tiny.scenario.web.model_copy(update={"publish": ExponentialDist(mean=0.002)})
+    result = replace(tiny, scenario=tiny.scenario.model_copy(update={"web": web}))
+    kinds = set(journey_segments(result, [1])["kind"])
+    assert "handler + publish (web work)" in kinds
+    assert not {"handler (web work)", "publishing the job"} & kinds
+    sync = set(journey_segments(tiny_result("sync"), [1])["kind"])
+    assert "handler (web work)" in sync and "publishing the job" not in sync
+
+
+def test_a_real_async_journey_ends_its_publish_when_the_job_is_published() -> None:
+    result = run(load_scenario("email_signup", {"duration": 10}), mode="async")
+    ids = result.requests["request_id"].tolist()[:5]
+    seg = journey_segments(result, ids)
+    pub = seg[seg["kind"] == "publishing the job"]
+    assert len(pub) == 5 and (pub["end"] - pub["start"]).round(9).eq(0.002).all()
 
 
 def test_fault_windows_are_shaded() -> None:

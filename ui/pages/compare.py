@@ -95,7 +95,7 @@ def side_panel(side: str, base: Any) -> None:
         help="Pick the knobs that differ from the scenario for this configuration.")
     controls.fill(prefix, base)
     for key in chosen:
-        controls.knob_widget(BY_KEY[key], prefix)
+        controls.knob_widget(BY_KEY[key], prefix, scenario=base, kind=base.broker.kind)
 
 
 def _label(side: str, mode: str, changes: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sim.scenario import SCENARIO_DIR, ScenarioError, from_dict, parse_yaml
+from ui.animation_view import render_animation
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.runs import results_for, run_key
 from ui.views import chart_tabs, downloads, kpi_rows_for, show_warnings
@@ -80,6 +81,9 @@ def render() -> None:
     if tabs[5].open is not False:
         with tabs[5]:
             downloads(results, "lab")
+    if tabs[6].open is not False:
+        with tabs[6]:
+            render_animation(results, key="lab")
 
 
 render()
