@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import ARGS, CHROMIUM, server  # noqa: F401 - shared fixture
+from tests.e2e.conftest import ARGS, CHROMIUM
 
 CHARTS_DRAWN = "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n"
 
@@ -26,7 +26,7 @@ def idle(page) -> None:
                            timeout=60_000)
 
 
-def test_predict_then_run_step_in_a_real_browser(server: str, tmp_path: Path) -> None:  # noqa: F811
+def test_predict_then_run_step_in_a_real_browser(server: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
