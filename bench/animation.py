@@ -54,8 +54,8 @@ def workloads() -> dict[str, dict]:
 def build_figures(runs: dict[str, dict], folder: Path) -> dict[str, Path]:
     import plotly.io as pio
 
-    from sim.animation import build_animation, frame_times
-    from sim.animation_segments import build_segments
+    from sim.charts.animation import build_animation, frame_times
+    from sim.charts.animation_segments import build_segments
 
     pages = {}
     for name, results in runs.items():

@@ -97,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         write_run(results, args.out)
         if args.charts:
-            from sim.export_charts import write_charts  # plotly only when asked for
+            from sim.charts.export import write_charts  # plotly only when asked for
 
             notices: list[str] = []
             write_charts(results, args.out, args.charts.split(","), notices)

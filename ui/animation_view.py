@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sim.animation import build_animation
-from sim.animation_query import describe, mean_task_time, nice_step
-from sim.animation_segments import Segments, build_segments, run_end
+from sim.charts.animation import build_animation
+from sim.charts.animation_query import describe, mean_task_time, nice_step
+from sim.charts.animation_segments import Segments, build_segments, run_end
 from sim.runner import Result
 
 MAX_FRAMES = 1200

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from sim.export_charts import ExportUnavailable, figure_html, figure_image, report_html
+from sim.charts.export import ExportUnavailable, figure_html, figure_image, report_html
 from sim.lessons import Lesson, Step, preset_mode, preset_scenario, preset_seed, presets_of
 from sim.runner import Result
 from sim.scenario import ScenarioError, apply_overrides

@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from sim.export_charts import fmt_value
+from sim.charts.export import fmt_value
 from sim.lessons import (
     LINK,
     ChoicePredict,

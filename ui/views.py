@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import streamlit as st
 
-from sim.export import effective_yaml, summary_json
-from sim.export_charts import (
+from sim.charts.export import (
     ExportUnavailable,
     browser_path,
     figure_html,
@@ -21,7 +20,9 @@ from sim.export_charts import (
     optional_kpis,
     report_html,
 )
+from sim.export import effective_yaml, summary_json
 from sim.runner import Result
+from ui.animation_view import render_animation
 from ui.runs import RunKey, figure, names
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -137,9 +138,25 @@ TAB_CHARTS = (("response_time_ecdf", "response_time_over_time"),
               ("journey_",), ("theory",))
 
 
-def chart_tabs(keys: list[RunKey], key: str) -> list[Any]:
-    """The charts in tabs by topic, drawing only the open tab; returns the tabs (the caller
-    fills the last two: theory extras and downloads)."""
+MODE_TITLES = {"sync": "Sync — the job runs inside the request",
+               "async": "Async — the job goes to a broker and workers"}
+
+
+def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
+               sweep: Callable[[], None] | None = None) -> None:
+    """The charts in tabs by topic, drawing only the open tab: the chart groups, then the
+    theory extras (``sweep``, or a pointer to the Playground), downloads and the animation."""
+    tabs = _chart_groups(keys, key)
+    extras = (sweep or (lambda: st.caption("The load sweep is on the Playground page.")),
+              lambda: downloads(results, key),
+              lambda: render_animation(dict(results), key=key))
+    for tab, fill in zip(tabs[4:], extras, strict=True):
+        if tab.open is not False:
+            with tab:
+                fill()
+
+
+def _chart_groups(keys: list[RunKey], key: str) -> list[Any]:
     export_notice()
     tabs = st.tabs(list(TABS), key=f"{key}_tab", on_change="rerun")
     available = names(keys)

@@ -71,6 +71,14 @@ class Downstream:
             return work.value
         return False
 
+    def outage(self, delta: int) -> None:
+        """An outage starts (+1) or ends (-1); outages may overlap."""
+        self.down += delta
+
+    def slow(self, factor: float) -> None:
+        """A slowdown starts (factor) or ends (1 / factor)."""
+        self.factor *= factor
+
     def begin(self, service: float, succeeds: bool, limit: float | None = None) -> simpy.Event:
         """Start a call; the returned event fires when the caller has its answer (its value
         says whether the call succeeded). Without caps or limits this is one plain timeout."""

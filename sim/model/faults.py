@@ -19,59 +19,41 @@ def _at(system: System, when: float, action: Callable[[], None]) -> None:
     system.env.timeout(max(0.0, when - system.env.now)).callbacks.append(lambda _e: action())
 
 
-def _worker_crash(system: System, fault: WorkerCrash) -> dict[str, Any]:
-    consumers = system.broker.consumers
-    victims = consumers[: min(fault.count, len(consumers))]
-    end = fault.at + fault.restart_after if fault.restart_after is not None else None
-
-    def crash() -> None:
-        for consumer in victims:
-            system.crash(consumer)
-
-    def restart() -> None:
-        for consumer in victims:
-            system.restart(consumer)
-
-    _at(system, fault.at, crash)
+def _window(system: System, fault: Any, end: float | None, begin: Callable[[], None],
+            undo: Callable[[], None], label: str) -> dict[str, Any]:
+    """Apply ``begin`` at the fault's start and ``undo`` at ``end`` (never if None)."""
+    _at(system, fault.at, begin)
     if end is not None:
-        _at(system, end, restart)
-    return {"kind": fault.kind, "start": fault.at, "end": end,
-            "label": f"{len(victims)} worker{'s' if len(victims) > 1 else ''} crashed"}
+        _at(system, end, undo)
+    return {"kind": fault.kind, "start": fault.at, "end": end, "label": label}
+
+
+def _worker_crash(system: System, fault: WorkerCrash) -> dict[str, Any]:
+    victims = system.broker.consumers[: fault.count]
+    end = fault.at + fault.restart_after if fault.restart_after is not None else None
+    return _window(system, fault, end,
+                   lambda: [system.crash(consumer) for consumer in victims],
+                   lambda: [system.restart(consumer) for consumer in victims],
+                   f"{len(victims)} worker{'s' if len(victims) > 1 else ''} crashed")
 
 
 def _broker_outage(system: System, fault: BrokerOutage) -> dict[str, Any]:
-    _at(system, fault.at, lambda: system.broker.set_down(True))
-    _at(system, fault.at + fault.duration, lambda: system.broker.set_down(False))
-    return {"kind": fault.kind, "start": fault.at, "end": fault.at + fault.duration,
-            "label": "broker down"}
+    return _window(system, fault, fault.at + fault.duration,
+                   lambda: system.broker.set_down(True),
+                   lambda: system.broker.set_down(False), "broker down")
 
 
 def _downstream_outage(system: System, fault: DownstreamOutage) -> dict[str, Any]:
-    downstream = system.downstream
-
-    def down(delta: int) -> Callable[[], None]:
-        def apply() -> None:
-            downstream.down += delta
-        return apply
-
-    _at(system, fault.at, down(1))
-    _at(system, fault.at + fault.duration, down(-1))
-    return {"kind": fault.kind, "start": fault.at, "end": fault.at + fault.duration,
-            "label": "downstream down"}
+    return _window(system, fault, fault.at + fault.duration,
+                   lambda: system.downstream.outage(+1),
+                   lambda: system.downstream.outage(-1), "downstream down")
 
 
 def _downstream_slowdown(system: System, fault: DownstreamSlowdown) -> dict[str, Any]:
-    downstream = system.downstream
-
-    def scale(factor: float) -> Callable[[], None]:
-        def apply() -> None:
-            downstream.factor *= factor
-        return apply
-
-    _at(system, fault.at, scale(fault.factor))
-    _at(system, fault.at + fault.duration, scale(1 / fault.factor))
-    return {"kind": fault.kind, "start": fault.at, "end": fault.at + fault.duration,
-            "label": f"downstream {fault.factor:g}× slower"}
+    return _window(system, fault, fault.at + fault.duration,
+                   lambda: system.downstream.slow(fault.factor),
+                   lambda: system.downstream.slow(1 / fault.factor),
+                   f"downstream {fault.factor:g}× slower")
 
 
 FAULTS: dict[str, Callable[[System, Any], dict[str, Any]]] = {

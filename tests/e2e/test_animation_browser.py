@@ -141,7 +141,7 @@ def _plays_offline(browser, html: Path, folder: Path) -> None:
 
 
 def test_exported_html_plays_offline(browser, tmp_path: Path) -> None:
-    from sim.animation import write_animation_html
+    from sim.charts.animation import write_animation_html
     from sim.runner import compare
     from sim.scenario import apply_overrides, load_scenario
 

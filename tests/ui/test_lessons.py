@@ -208,7 +208,7 @@ def test_export_this_step_writes_png_svg_html_and_a_report() -> None:
     import zipfile
 
     from sim.charts import build_figure
-    from sim.export_charts import report_html
+    from sim.charts.export import report_html
     from sim.lessons import preset_mode, preset_scenario
     from sim.runner import run
     from ui.lesson_panel import charts_zip

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario, run
-from sim.animation import (
+from sim.charts.animation import (
     STYLE,
     build_animation,
     frame_dots,
@@ -17,8 +17,8 @@ from sim.animation import (
     snapshot,
     write_animation_html,
 )
-from sim.animation_query import counts, nice_step, segments, timeline
-from sim.animation_segments import (
+from sim.charts.animation_query import counts, nice_step, segments, timeline
+from sim.charts.animation_segments import (
     BACKOFF,
     QUEUE,
     S_BACKOFF,

@@ -21,7 +21,7 @@ from sim.charts import (
     throughput_over_time,
     worker_share,
 )
-from sim.export_charts import kpi_rows, optional_kpis
+from sim.charts.export import kpi_rows, optional_kpis
 
 
 @pytest.fixture(scope="module")

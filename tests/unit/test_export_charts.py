@@ -8,7 +8,7 @@ import plotly.io as pio
 import pytest
 
 from sim import load_scenario, run
-from sim.export_charts import (
+from sim.charts.export import (
     browser_path,
     figure_image,
     fmt_value,

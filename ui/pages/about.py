@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sim.export_charts import version
+from sim.charts.export import version
 
 MODELLED = """
 **What is simulated.** Users send requests at random (Poisson arrivals, at the rate you set).

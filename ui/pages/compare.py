@@ -8,11 +8,10 @@ import streamlit as st
 
 from sim.scenario import ScenarioError, apply_overrides, load_scenario
 from ui import controls, state
-from ui.animation_view import render_animation
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.knobs import BY_KEY, BY_PATH, KNOBS
 from ui.runs import results_for, run_key
-from ui.views import chart_tabs, downloads, kpi_rows_for, show_warnings
+from ui.views import chart_tabs, kpi_rows_for, show_warnings
 
 P = "cmp_"
 SIDES = ("A", "B")
@@ -145,16 +144,7 @@ def render() -> None:
         return
     kpi_rows_for(results)
     show_warnings(results)
-    tabs = chart_tabs(keys, "cmp")
-    if tabs[4].open is not False:
-        with tabs[4]:
-            st.caption("The load sweep is on the Playground page.")
-    if tabs[5].open is not False:
-        with tabs[5]:
-            downloads(results, "cmp")
-    if tabs[6].open is not False:
-        with tabs[6]:
-            render_animation(results, key="cmp")
+    chart_tabs(keys, "cmp", results)
 
 
 def _save(sid: str, seed: int, configs: dict[str, tuple[str, dict[str, Any]]]) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from sim.scenario import SCENARIO_DIR, ScenarioError, from_dict, parse_yaml
-from ui.animation_view import render_animation
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.runs import results_for, run_key
-from ui.views import chart_tabs, downloads, kpi_rows_for, show_warnings
+from ui.views import MODE_TITLES, chart_tabs, kpi_rows_for, show_warnings
 
 P = "lab_"
 
@@ -71,19 +70,9 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
-    kpi_rows_for(results, {"sync": "Sync — the job runs inside the request",
-                           "async": "Async — the job goes to a broker and workers"})
+    kpi_rows_for(results, MODE_TITLES)
     show_warnings(results)
-    tabs = chart_tabs(keys, "lab")
-    if tabs[4].open is not False:
-        with tabs[4]:
-            st.caption("The load sweep is on the Playground page.")
-    if tabs[5].open is not False:
-        with tabs[5]:
-            downloads(results, "lab")
-    if tabs[6].open is not False:
-        with tabs[6]:
-            render_animation(results, key="lab")
+    chart_tabs(keys, "lab", results)
 
 
 render()

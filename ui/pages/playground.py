@@ -9,7 +9,6 @@ import streamlit as st
 from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from sim.schema import RabbitMQBroker
 from ui import controls, state
-from ui.animation_view import render_animation
 from ui.catalogue import (
     catalogue,
     fault_lines,
@@ -22,7 +21,7 @@ from ui.catalogue import (
 from ui.knobs import open_groups
 from ui.runs import results_for, run_key
 from ui.sweep import run_sweep
-from ui.views import chart, chart_tabs, downloads, kpi_rows_for, show_warnings
+from ui.views import MODE_TITLES, chart, chart_tabs, kpi_rows_for, show_warnings
 
 P = "pg_"
 MODE_LABELS = {"both": "Both, side by side", "sync": "Sync only (job inline)",
@@ -139,23 +138,9 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
-    kpi_rows_for(results, {"sync": "Sync — the job runs inside the request",
-                           "async": "Async — the job goes to a broker and workers"})
+    kpi_rows_for(results, MODE_TITLES)
     show_warnings(results)
-    _charts(results, keys, scenario, seed)
-
-
-def _charts(results: dict[str, Any], keys: list, scenario: Any, seed: int) -> None:
-    tabs = chart_tabs(keys, "pg")
-    if tabs[4].open is not False:
-        with tabs[4]:
-            _sweep(scenario, seed)
-    if tabs[5].open is not False:
-        with tabs[5]:
-            downloads(results, "pg")
-    if tabs[6].open is not False:
-        with tabs[6]:
-            render_animation(results, key="pg")
+    chart_tabs(keys, "pg", results, sweep=lambda: _sweep(scenario, seed))
 
 
 def _sweep(scenario: Any, seed: int) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.animation_draw import STYLE
-from sim.animation_layout import PILE_DOTS, Panel, place_arrays, rect_path
-from sim.animation_query import active_faults, down_workers
-from sim.animation_segments import (
+from sim.charts.animation_draw import STYLE
+from sim.charts.animation_layout import PILE_DOTS, Panel, place_arrays, rect_path
+from sim.charts.animation_query import active_faults, down_workers
+from sim.charts.animation_segments import (
     DONE,
     OUTCOME_STATE,
     S_BACKOFF,

@@ -4,8 +4,8 @@ One panel per run, stacked top to bottom, each 240 × 112 units (integers, so do
 one byte): clients waiting → web threads (one box each) → broker queue (Kafka: one lane per
 partition or consumer) and the back-off area → workers (one box each, one cell per slot) →
 finished piles (done, failed, dead-lettered, lost). In sync mode the middle is empty: the web
-thread runs the job itself. Every dot place is precomputed here; :mod:`sim.animation` only picks
-which place each entity takes at each frame.
+thread runs the job itself. Every dot place is precomputed here; :mod:`sim.charts.animation`
+only picks which place each entity takes at each frame.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.animation_segments import (
+from sim.charts.animation_segments import (
     BACKOFF,
     DEAD,
     DONE,

@@ -9,8 +9,8 @@ moves (dot places, states and requests as typed arrays, and the count labels), a
 per stage.
 
 ``write_animation_html`` writes a standalone page that plays offline; ``snapshot`` (from
-:mod:`sim.animation_query`) lists who is where at one moment; ``frame_dots``, ``frame_words`` and
-``frame_times`` read a built figure back (for tests and tools).
+:mod:`sim.charts.animation_query`) lists who is where at one moment; ``frame_dots``,
+``frame_words`` and ``frame_times`` read a built figure back (for tests and tools).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.animation_draw import BLUE, STYLE, VERMILLION, dynamic_traces, layout, static_traces
-from sim.animation_frames import build_frames
-from sim.animation_layout import (
+from sim.charts.animation_draw import BLUE, STYLE, VERMILLION, dynamic_traces, layout, static_traces
+from sim.charts.animation_frames import build_frames
+from sim.charts.animation_layout import (
     INK,
     PANEL_H,
     WIDTH,
@@ -34,13 +34,13 @@ from sim.animation_layout import (
     build_panel,
     locate,
 )
-from sim.animation_query import (
+from sim.charts.animation_query import (
     mean_task_time,
     segments,
     snapshot,
     timeline,
 )
-from sim.animation_segments import (
+from sim.charts.animation_segments import (
     S_DONE,
     S_HANDLER,
     S_RUNNING,

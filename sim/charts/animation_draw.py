@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from sim.animation_layout import FRAME, INK, MUTED, PANEL_H, WIDTH, Panel
-from sim.animation_segments import STATE_LABELS
+from sim.charts.animation_layout import FRAME, INK, MUTED, PANEL_H, WIDTH, Panel
+from sim.charts.animation_segments import STATE_LABELS
 
 BLACK, ORANGE, SKY, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
 YELLOW, BLUE, VERMILLION, PURPLE = "#F0E442", "#0072B2", "#D55E00", "#CC79A7"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.animation_stages import (
+from sim.charts.animation_stages import (
     BACKOFF,
     DEAD,
     DONE,

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.animation_segments import (
+from sim.charts.animation_segments import (
     BACKOFF,
     QUEUE,
     S_BACKOFF,

@@ -191,7 +191,7 @@ def write_charts(results: Mapping[str, Result], out_dir: str | Path,
             fig.write_html(path, include_plotlyjs="directory", config={"displaylogo": False})
             written.append(path)
     if "animation" in wanted:  # a standalone page that plays offline (plotly.js inside)
-        from sim.animation import write_animation_html
+        from sim.charts.animation import write_animation_html
 
         written.append(write_animation_html(results, folder / "animation.html"))
     report = Path(out_dir) / "report.html"
