@@ -32,7 +32,6 @@ class Downstream:
         self.timeout = cfg.timeout
         self.down = 0  # > 0 while an outage is active (outages may overlap)
         self.factor = 1.0
-        self.failed_calls = 0
         self.simple = self.pool.unlimited and not self.timeout
 
     def call(self, service: float, succeeds: bool) -> Generator:
@@ -52,8 +51,6 @@ class Downstream:
             return False
         finally:
             self.pool.release()
-        if broken:
-            self.failed_calls += 1
         return succeeds and not broken
 
     def limited_call(self, service: float, succeeds: bool, limit: float | None) -> Generator:
@@ -83,10 +80,7 @@ class Downstream:
         """Start a call; the returned event fires when the caller has its answer (its value
         says whether the call succeeded). Without caps or limits this is one plain timeout."""
         if self.simple and limit is None:
-            if self.down:
-                self.failed_calls += 1
-                return self.env.timeout(service * self.factor, False)
-            return self.env.timeout(service * self.factor, succeeds)
+            return self.env.timeout(service * self.factor, succeeds and not self.down)
         if limit is None and not self.timeout:
             return self.env.process(self.call(service, succeeds))
         return self.env.process(self.limited_call(service, succeeds, limit))

@@ -134,7 +134,7 @@ class KafkaBroker:
         consumer.busy.add(now, -1)
         self.all_busy.add(now, -1)
         policy = self.system.scenario.retry
-        if ok or msg.attempt >= policy.max_retries or part is self.retry_lane or self.retry_lane:
+        if ok or msg.attempt >= policy.max_retries or self.retry_lane is not None:
             self._advance(consumer, part)
             self.system.attempt_done(delivery, ok, retry_into=self._retry_topic)
             return
