@@ -53,7 +53,7 @@ from sim.runner import Result
 MODE_COLORS = {"sync": VERMILLION, "async": BLUE}
 TITLES = {"sync": "the web thread runs the job; its user waits",
           "async": "the job goes to a broker and background workers"}
-FAULT_COLOURS = ("rgba(80, 80, 80, 0.75)", "rgba(213, 94, 0, 0.16)")  # crashed, fault active
+FAULT_COLOURS = ("rgba(80, 80, 80, 0.75)", "rgba(140, 140, 140, 0.22)")  # crashed, fault active
 
 __all__ = ["STYLE", "build_animation", "frame_dots", "frame_times", "frame_words", "snapshot",
            "write_animation_html"]

@@ -15,13 +15,14 @@ import plotly.graph_objects as go
 
 from sim.charts.animation_layout import FRAME, INK, MUTED, PANEL_H, WIDTH, Panel
 from sim.charts.animation_segments import STATE_LABELS
+from sim.charts.palette import ASYNC as BLUE
+from sim.charts.palette import STATES
+from sim.charts.palette import SYNC as VERMILLION
 
-BLACK, ORANGE, SKY, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
-YELLOW, BLUE, VERMILLION, PURPLE = "#F0E442", "#0072B2", "#D55E00", "#CC79A7"
-# per state: Okabe-Ito colour, plotly marker symbol (0 circle, 1 square, 2 diamond, 4 x,
-# 100 circle-open): the final states differ by shape too, for colour-blind viewers
-STYLE = ((ORANGE, 0), (SKY, 0), (YELLOW, 0), (BLUE, 0), (PURPLE, 0), (GREEN, 0),
-         (VERMILLION, 4), (BLACK, 1), (BLACK, 100), (BLUE, 2), (YELLOW, 2))
+# per state: colour and plotly marker symbol, from the one palette (sim.charts.palette): states
+# that share a shape stay apart under simulated colour-vision deficiencies
+STYLE = tuple((color, symbol) for _words, color, symbol in STATES)
+__all__ = ["BLUE", "STYLE", "VERMILLION"]
 OUTLINE = "#333333"
 FRAME_MS = 100  # one frame lasts this long at 1× speed
 SPEEDS = (0.5, 1.0, 2.0, 4.0)

@@ -28,12 +28,13 @@ from sim.charts.animation_segments import (
     WORKER,
     Segments,
 )
+from sim.charts.palette import FAULT_TEXT, INK, MUTED
 
 WIDTH, PANEL_H = 240, 112
 MAX_DOTS = 40  # drawn per stage (the count says how many there are)
 PILE_DOTS = 12  # most recent dots shown in each finished pile
 MAX_CELLS = 48  # worker slots drawn
-INK, MUTED, FRAME, FILL = "#262730", "#6B7280", "#B0B6C0", "#F4F5F7"
+FRAME, FILL = "#B0B6C0", "#F4F5F7"
 BACKOFF_FILL = "#F7F2F6"
 COLUMN_X = {"waiting": 26, "thread": 70, "queue": 121, "worker": 177, "done": 223}
 PILES = ((DONE, "done"), (FAILED, "failed"), (DEAD, "dead-lettered"), (LOST, "lost"))
@@ -109,7 +110,7 @@ def build_panel(segs: Segments, index: int, count: int, title: str, color: str) 
     panel = Panel(segs, base_y=(count - 1 - index) * PANEL_H)
     sync = segs.mode == "sync"
     panel.note(0, 106, title, size=15, color=color, anchor="left")
-    panel.text("banner", WIDTH, 106, 13, "#B42318", "middle left")
+    panel.text("banner", WIDTH, 106, 13, FAULT_TEXT, "middle left")
     _waiting(panel)
     _threads(panel, sync)
     panel.arrow(49, 60, 58, 60)
@@ -216,8 +217,8 @@ def _workers(panel: Panel) -> None:
                    size=10, color=MUTED)
     panel.text("workers", COLUMN_X["worker"], 13)
     panel.text("workers2", COLUMN_X["worker"], 6, 11, MUTED)
-    panel.text("broker_fault", 121, 73, 12, "#B42318")
-    panel.text("downstream_fault", 177, 24, 12, "#B42318")
+    panel.text("broker_fault", 121, 73, 12, FAULT_TEXT)
+    panel.text("downstream_fault", 177, 24, 12, FAULT_TEXT)
 
 
 def _piles(panel: Panel, sync: bool) -> None:
@@ -231,7 +232,7 @@ def _piles(panel: Panel, sync: bool) -> None:
         panel.box(208, top - 14, 240, top - 3)
         panel.block((stage, 0), pile(212, top - 5.5, 6, 2, dy=5, leftward=False))
     if sync:
-        panel.text("downstream_fault", 151, 47, 12, "#B42318")
+        panel.text("downstream_fault", 151, 47, 12, FAULT_TEXT)
 
 
 REGIONS = (  # stage name, x from, x to, local y from, local y to: where a dot is

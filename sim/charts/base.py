@@ -1,8 +1,8 @@
 """What every chart shares: the colour-blind-safe palette, the light template, the common look,
 resampling of long time series, time binning, and the shading of fault windows.
 
-A series label ("sync", "async", "A: ...", "B: ...") keeps one colour on every chart (Okabe-Ito
-palette). Only SVG traces (go.Scatter, go.Bar) are used, never WebGL, and every trace has at most
+Colours come from :mod:`sim.charts.palette`: sync is vermillion and async blue on every chart.
+Only SVG traces (go.Scatter, go.Bar) are used, never WebGL, and every trace has at most
 ~1,000 points, so the browser redraws quickly even without a GPU.
 """
 
@@ -16,21 +16,29 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.charts.palette import (
+    BLACK,
+    BLUE,
+    FAULT_FILL,
+    FAULT_TEXT,
+    GREY,
+    INK,
+    MODE_SHADES,
+    VERMILLION,
+    color_of,
+    results_colors,
+)
 from sim.runner import Result
 
-BLACK, ORANGE, SKY, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
-YELLOW, BLUE, VERMILLION, PURPLE, GREY = "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"
-SERIES_COLORS = {"sync": VERMILLION, "async": BLUE, "A": GREEN, "B": PURPLE}
-EXTRA_COLORS = (ORANGE, SKY, BLACK, YELLOW)
-FAULT_FILL, FAULT_TEXT = "#8C8C8C", "#4A4A4A"
+SERIES_COLORS = {mode: shades[0] for mode, shades in MODE_SHADES.items()}
 MAX_POINTS = 1000
 TIME_BINS = 100
 Results = Mapping[str, Result]
 _AXIS = {"gridcolor": "#E5E8EE", "linecolor": "#B0B6C0", "zerolinecolor": "#C8CDD5",
          "ticks": "outside", "tickcolor": "#B0B6C0", "automargin": True}
 LIGHT = {"layout": {  # a small template (plotly's built-in ones are slow to copy)
-    "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#262730"},
-    "colorway": [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, BLACK, YELLOW],
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": INK},
+    "colorway": [VERMILLION, BLUE, BLACK, GREY],
     "xaxis": _AXIS, "yaxis": _AXIS, "hoverlabel": {"font": {"size": 13}},
 }}
 
@@ -41,10 +49,13 @@ def new_figure(**subplots: Any) -> go.Figure:
     return make_subplots(figure=fig, **subplots) if subplots else fig
 
 
-def color_for(label: str, index: int = 0) -> str:
-    """The fixed colour of a series: sync, async, A and B never change colour."""
-    key = label if label in SERIES_COLORS else label.split(" ")[0].rstrip(":")
-    return SERIES_COLORS.get(key, EXTRA_COLORS[index % len(EXTRA_COLORS)])
+def color_for(label: str, index: int = 0, results: Results | None = None) -> str:
+    """The colour of a series: vermillion for a sync run, blue for an async one (a second run
+    of the same design in ``results`` gets a shade of its hue; see :mod:`sim.charts.palette`).
+    """
+    if results is not None and label in results:
+        return results_colors(results)[label]
+    return color_of(label, index)
 
 
 def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 400) -> go.Figure:

@@ -30,7 +30,7 @@ def response_time_ecdf(results: Results) -> go.Figure:
         rt = response_times(result.requests, result.scenario.warmup)
         if rt.size == 0:
             continue
-        color = color_for(label, i)
+        color = color_for(label, i, results)
         probs = np.linspace(0, 1, min(rt.size, MAX_POINTS))
         fig.add_trace(line(np.quantile(rt, probs), probs * 100, label, color,
                            legendgroup=label, hovertemplate="%{x:.3f} s<extra></extra>"))
@@ -63,7 +63,7 @@ def response_time_over_time(results: Results) -> go.Figure:
         req = result.requests[result.requests["outcome"].isin(["completed", "failed"])]
         p95 = binned(req["arrival"].to_numpy(), (req["end"] - req["arrival"]).to_numpy(),
                      width, "p95")
-        fig.add_trace(line(p95.index, p95.to_numpy(), label, color_for(label, i)))
+        fig.add_trace(line(p95.index, p95.to_numpy(), label, color_for(label, i, results)))
     style(fig, f"p95 response time over time ({width:.3g}-s windows, by arrival)",
           "simulated time (s)", "p95 response time (s)")
     return shade_faults(fig, results)
@@ -81,7 +81,7 @@ def throughput_over_time(results: Results) -> go.Figure:
         fig.add_trace(line(arrivals.index, arrivals.to_numpy(), "new requests arriving", GREY,
                            "dot"))
     for i, (label, result) in enumerate(results.items()):
-        req, color, until = result.requests, color_for(label, i), end_time(result)
+        req, color, until = result.requests, color_for(label, i, results), end_time(result)
         done = req[req["outcome"] == "completed"]
         rate = binned(done["end"].to_numpy(), np.ones(len(done)), width, "rate", until)
         fig.add_trace(line(rate.index, rate.to_numpy(), label, color))
