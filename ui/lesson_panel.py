@@ -64,8 +64,9 @@ def chart_names(item: Step, keys: list[RunKey]) -> list[str]:
 def presenter_figure(fig: Any) -> Any:
     """A copy of a cached figure, taller and with larger type for a projector."""
     big = copy.deepcopy(fig)
-    big.update_layout(height=620, font={"size": 17}, title={"font": {"size": 22}},
-                      margin={"t": 150})
+    big.update_layout(height=max(620, (fig.layout.height or 400) + 160), font={"size": 17},
+                      title={"font": {"size": 22}, "subtitle": {"font": {"size": 16}}},
+                      legend={"font": {"size": 16}})
     return big
 
 
@@ -173,7 +174,7 @@ def export_step(lesson: Lesson, item: Step, results: Mapping[str, Result],
     title = f"Lesson {lesson.meta.order} · {lesson.meta.title} — {item.title}"
     with st.container(border=True):
         st.markdown("**Export this step** — for slides and handouts")
-        cols = st.columns(2)
+        cols = [st.container(horizontal=True, gap="small")] * 2  # keep their width, then wrap
         cols[0].download_button(
             "Charts (zip)", data=lambda: charts_zip(figures),
             file_name=f"{stem}_charts.zip", mime="application/zip",

@@ -23,6 +23,7 @@ from sim.charts.export import (
 from sim.export import effective_yaml, summary_json
 from sim.runner import Result
 from ui.animation_view import render_animation
+from ui.layout import kpi_columns
 from ui.runs import RunKey, figure, names
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -32,10 +33,9 @@ def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None
             baseline_name: str = "", extra: list[str] | None = None) -> None:
     """One row of st.metric: the KPIs of a run (and the ``extra`` optional ones), with the
     change against ``baseline``."""
-    st.markdown(f"**{title}**")
     rows = kpi_rows(summary, extra)
     base_rows = kpi_rows(baseline, extra) if baseline is not None else [None] * len(rows)
-    for col, row, base in zip(st.columns(len(rows)), rows, base_rows, strict=False):
+    for col, row, base in zip(kpi_columns(title, len(rows)), rows, base_rows, strict=False):
         delta, color, arrow = None, "inverse" if row["lower_is_better"] else "normal", "auto"
         if base is not None and row["value"] is not None and base["value"] is not None:
             diff = row["value"] - base["value"]
@@ -66,16 +66,11 @@ def kpi_rows_for(results: Mapping[str, Result], titles: Mapping[str, str] | None
 
 
 def _metric_style(extra: int) -> None:
-    """Let KPI labels wrap instead of ending in "…", and shrink the numbers when a row holds
-    more than the usual five KPIs, so that nothing is cut off."""
-    size = "2rem" if extra == 0 else ("1.7rem" if extra <= 2 else "1.45rem")
-    lines = "1.3em" if extra == 0 else "2.6em"  # same label height: the numbers line up
+    """Give every KPI label the same height, so that the numbers of a row line up (the rest of
+    the KPI look, wrapping instead of "…", is in :mod:`ui.layout`)."""
+    lines = "1.3em" if extra == 0 else "2.6em"
     st.html(f"""<style>
-[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p,
-[data-testid="stMetricDelta"] div
-  {{ white-space: normal; overflow: visible; line-height: 1.25; }}
 [data-testid="stMetricLabel"] {{ min-height: {lines}; align-items: flex-start; }}
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] p {{ font-size: {size}; }}
 </style>""")
 
 
@@ -117,17 +112,18 @@ def chart(fig: Any, name: str, key: str) -> None:
     can_image = images_possible()
     why = None if can_image else "No Chrome/Chromium found here, so PNG/SVG export is off: " \
         "install chromium (apt-get install -y chromium). HTML export works."
-    cols = st.columns([1, 1, 1, 5])
-    for col, fmt, mime in zip(cols, ("png", "svg"), ("image/png", "image/svg+xml"), strict=False):
-        col.download_button(
-            fmt.upper(), data=lambda f=fig, t=fmt: _image(f, t), file_name=f"{name}.{fmt}",
-            mime=mime, key=f"dl_{fmt}_{key}", icon=":material/download:", on_click="ignore",
-            disabled=not can_image,
-            help=why or f"Download this chart as {fmt.upper()} (rendered by headless Chromium).")
-    cols[2].download_button(
-        "HTML", data=lambda f=fig: figure_html(f), file_name=f"{name}.html", mime="text/html",
-        key=f"dl_html_{key}", on_click="ignore", icon=":material/download:",
-        help="Download an interactive chart that opens in any browser, offline.")
+    with st.container(horizontal=True, gap="small"):  # buttons keep their width, then wrap
+        for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+            st.download_button(
+                fmt.upper(), data=lambda f=fig, t=fmt: _image(f, t), file_name=f"{name}.{fmt}",
+                mime=mime, key=f"dl_{fmt}_{key}", icon=":material/download:", on_click="ignore",
+                disabled=not can_image, help=why or f"Download this chart as {fmt.upper()} "
+                "(rendered by headless Chromium).")
+        st.download_button(
+            "HTML", data=lambda f=fig: figure_html(f), file_name=f"{name}.html",
+            mime="text/html", key=f"dl_html_{key}", on_click="ignore",
+            icon=":material/download:",
+            help="Download an interactive chart that opens in any browser, offline.")
 
 
 TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Request journeys",
@@ -188,21 +184,21 @@ def _records_zip(results: Mapping[str, Result]) -> bytes:
 def downloads(results: Mapping[str, Result], key: str) -> None:
     """Report, summary, raw records and scenario for the runs on the page."""
     first = next(iter(results.values()))
-    cols = st.columns(4)
-    cols[0].download_button(
+    box = st.container(horizontal=True, gap="small")  # buttons keep their width, then wrap
+    box.download_button(
         "Report (HTML)", data=lambda: report_html(results),
         file_name=f"{first.scenario.id}_report.html", mime="text/html", key=f"rep_{key}",
         on_click="ignore", type="primary", icon=":material/download:",
         help="One self-contained page: key figures, all charts, the scenario YAML and seed.")
-    cols[1].download_button(
+    box.download_button(
         "Summary (JSON)", data=lambda: summary_json(dict(results)),
         file_name=f"{first.scenario.id}_summary.json", mime="application/json",
         key=f"json_{key}", on_click="ignore", help="The summary numbers of every run.")
-    cols[2].download_button(
+    box.download_button(
         "Records (CSV, zip)", data=lambda: _records_zip(results),
         file_name=f"{first.scenario.id}_records.zip", mime="application/zip", key=f"csv_{key}",
         on_click="ignore", help="Every request, task, attempt and the time series, as CSV.")
-    cols[3].download_button(
+    box.download_button(
         "Scenario (YAML)", data=effective_yaml(first), file_name=f"{first.scenario.id}.yaml",
         mime="text/yaml", key=f"yaml_{key}", on_click="ignore",
         help="The scenario as run, with its seed: load it in the Scenario lab or the CLI.")

@@ -27,7 +27,10 @@ OUTLINE = "#333333"
 FRAME_MS = 100  # one frame lasts this long at 1× speed
 SPEEDS = (0.5, 1.0, 2.0, 4.0)
 MAX_SLIDER_STEPS = 120
-KEY_COLUMNS = 4
+KEY_COLUMNS = 3  # the key's longest words fit a third of a ~560-px lesson panel
+KEY_WORDS = {"backing off before a retry": "backing off (retry)",
+             "duplicate copy running": "duplicate running",
+             "duplicate copy queued": "duplicate queued"}
 KEY_ROW = 5.5  # height of a row of the colour key
 PX_PER_UNIT = 3.1
 STILL = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
@@ -94,7 +97,8 @@ def _key_trace(panels: int, states: set[int]) -> go.Scatter:
     row = [k // KEY_COLUMNS for k in range(len(shown))]
     return go.Scatter(
         x=[2 + c * WIDTH / KEY_COLUMNS for c in col], y=[top - 3 - KEY_ROW * r for r in row],
-        mode="markers+text", text=[" " + STATE_LABELS[s] for s in shown],
+        mode="markers+text",
+        text=[" " + KEY_WORDS.get(STATE_LABELS[s], STATE_LABELS[s]) for s in shown],
         textposition="middle right",
         textfont={"size": 12, "color": INK}, hoverinfo="skip", showlegend=False, name="key",
         marker={"color": [STYLE[s][0] for s in shown], "symbol": [STYLE[s][1] for s in shown],
@@ -103,7 +107,7 @@ def _key_trace(panels: int, states: set[int]) -> go.Scatter:
 
 def static_traces(panels: list[Panel], states: set[int], note: str) -> list[go.Scatter]:
     """Boxes, arrows, labels and the colour key, in drawing order (under the dots)."""
-    bottom_note = [(0, -2, note, 11, MUTED, "middle right")]
+    bottom_note = [(0, -2, note, 12, MUTED, "middle right")]
     return [*_box_traces(panels), _arrow_trace(panels), _label_trace(panels, bottom_note),
             _key_trace(len(panels), states)]
 

@@ -120,19 +120,19 @@ def build_panel(segs: Segments, index: int, count: int, title: str, color: str) 
                    "<br>retries and back-off included,<br>while its user waits",
                    size=13, color=MUTED)
         panel.arrow(84, 30, 206, 30)
-        panel.note(151, 33.5, "job done (or failed) → the response goes out", size=11,
+        panel.note(151, 33.5, "job done (or failed) → the response goes out", size=12,
                    color=MUTED)
         panel.zone("downstream", 56, 20, 84, 91)
     else:
         _queue(panel)
         _workers(panel)
         panel.arrow(84, 72, 98, 72)
-        panel.note(91, 76, "publish", size=9, color=MUTED)
+        panel.note(91, 77, "publish", size=12, color=MUTED)
         panel.arrow(145, 72, 154, 72)
         panel.arrow(154, 33, 145, 33)
-        panel.note(149.5, 37, "failed", size=9, color=MUTED)
+        panel.note(149.5, 37.5, "failed", size=12, color=MUTED)
         panel.arrow(104, 46.5, 104, 55.5)
-        panel.note(106, 51, "retry", size=9, color=MUTED, anchor="left")
+        panel.note(106, 51, "retry", size=12, color=MUTED, anchor="left")
         panel.arrow(202, 60, 207, 60)
         panel.zone("downstream", 150, 20, 204, 91)
     _piles(panel, sync)
@@ -163,9 +163,9 @@ def _threads(panel: Panel, sync: bool) -> None:
     panel.note(COLUMN_X["thread"], 97, f"<b>web threads</b> ({panel.segs.threads})<br>{head}",
                size=12)
     if panel.segs.threads > n:
-        panel.note(70, 17.5, f"+{panel.segs.threads - n} more threads", size=10, color=MUTED)
+        panel.note(70, 17.5, f"+{panel.segs.threads - n} more threads", size=12, color=MUTED)
     panel.text("threads", COLUMN_X["thread"], 13)
-    panel.text("answered", COLUMN_X["thread"], 6, 11, MUTED)
+    panel.text("answered", COLUMN_X["thread"], 6, 12, MUTED)
 
 
 def _queue(panel: Panel) -> None:
@@ -180,14 +180,14 @@ def _queue(panel: Panel) -> None:
             y = 87 - lane * gap
             short = "new" if name == NOT_READ else name.replace("partition ", "p").replace(
                 "consumer ", "c").replace("retry topic", "retry")
-            panel.note(100, y, short, size=9, color=MUTED, anchor="left")
+            panel.note(100, y, short, size=12, color=MUTED, anchor="left")
             panel.block((QUEUE, lane), pile(141, y, 6, 1))
     else:
         panel.block((QUEUE, 0), pile(140, 86, 8, 5))
     panel.text("queue", COLUMN_X["queue"], 13)
     panel.box(99, 20, 144, 46, fill=BACKOFF_FILL)
     panel.block((BACKOFF, 0), pile(140, 42, 8, 4, dy=5))
-    panel.text("backoff", 126, 51, 11, "#7A4F6D")
+    panel.text("backoff", 126, 51, 12, "#7A4F6D")
     panel.zone("broker", 99, 56, 144, 90)
 
 
@@ -203,20 +203,20 @@ def _workers(panel: Panel) -> None:
     for w in range(n):
         top = 90 - w * unit
         panel.box(x0 - 4, top - unit + 1.5, x0 + (cols - 1) * 5 + 4, top, fill="white")
-        panel.note(x0 - 5, top - unit / 2 + 0.8, f"w{w}", size=9, color=MUTED, anchor="right")
+        panel.note(x0 - 5, top - unit / 2 + 0.8, f"w{w}", size=12, color=MUTED, anchor="right")
         panel.zone("crash", x0 - 4, top - unit + 1.5, x0 + (cols - 1) * 5 + 4, top)
         zones.append((x0 - 4, top - unit + 1.5, x0 + (cols - 1) * 5 + 4, top))
         spots += [(x0 + 5 * c, top - 3.5 - 6 * r) for r in range(rows) for c in range(cols)][:per]
     panel.block((WORKER, 0), [(x, round(y)) for x, y in spots])
     for w, (a, b, c, d) in enumerate(zones):
-        panel.text(f"down{w}", (a + c) // 2, round((b + d) / 2), 11, "white")
+        panel.text(f"down{w}", (a + c) // 2, round((b + d) / 2), 12, "white")
     label = f"<b>workers</b> ({segs.workers} × {segs.concurrency})"
     panel.note(COLUMN_X["worker"], 97, f"{label}<br>one job per slot", size=12)
     if segs.workers > n or segs.concurrency > per:
         panel.note(177, 17.5, f"drawn: {n} of {segs.workers} workers, {per} slots each",
-                   size=10, color=MUTED)
+                   size=12, color=MUTED)
     panel.text("workers", COLUMN_X["worker"], 13)
-    panel.text("workers2", COLUMN_X["worker"], 6, 11, MUTED)
+    panel.text("workers2", COLUMN_X["worker"], 6, 12, MUTED)
     panel.text("broker_fault", 121, 73, 12, FAULT_TEXT)
     panel.text("downstream_fault", 177, 24, 12, FAULT_TEXT)
 
@@ -228,7 +228,7 @@ def _piles(panel: Panel, sync: bool) -> None:
     panel.note(COLUMN_X["done"], 97, f"<b>{head}</b><br>newest first", size=12)
     for k, (stage, _name) in enumerate(piles):
         top = 90 - 18 * k
-        panel.text(STAGES[stage], 207, top - 1, 11, INK, "middle right")
+        panel.text(STAGES[stage], 207, top - 1, 12, INK, "middle right")
         panel.box(208, top - 14, 240, top - 3)
         panel.block((stage, 0), pile(212, top - 5.5, 6, 2, dy=5, leftward=False))
     if sync:

@@ -28,6 +28,7 @@ from sim.charts.palette import (
     color_of,
     results_colors,
 )
+from sim.charts.titles import title_layout
 from sim.runner import Result
 
 SERIES_COLORS = {mode: shades[0] for mode, shades in MODE_SHADES.items()}
@@ -59,14 +60,10 @@ def color_for(label: str, index: int = 0, results: Results | None = None) -> str
 
 
 def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 400) -> go.Figure:
-    """Common look: white template, large fonts, legend above the plot."""
-    fig.update_layout(
-        height=height, font={"size": 14},
-        title={"text": title, "x": 0, "xanchor": "left", "y": 0.97, "yanchor": "top",
-               "font": {"size": 18}},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
-        margin={"l": 70, "r": 30, "t": 95, "b": 60}, hovermode="x unified",
-    )
+    """Common look: white template, large fonts, a short title with a subtitle (split off at
+    " — " or a trailing "(...)"), the legend under the plot (see :mod:`sim.charts.titles`)."""
+    fig.update_layout(font={"size": 14}, hovermode="x unified",
+                      **title_layout(fig, title, height))
     grid = getattr(fig, "_grid_ref", None)
     if not x_title:
         pass
@@ -126,14 +123,15 @@ def fault_label(window: dict[str, Any], results: Results) -> str:
 
 
 def shade_faults(fig: go.Figure, results: Results) -> go.Figure:
-    """Shade each fault window on the time axis (every subplot) and name it once, at the top."""
+    """Shade each fault window on the time axis (every subplot) and name it once, at the foot
+    of the first plot (the top is for limit lines and their labels)."""
     many = has_subplots(fig)
     for window in fault_windows(results):
         extra = {"row": "all", "col": "all"} if many else {}
         fig.add_vrect(x0=window["start"], x1=window["end"], fillcolor=FAULT_FILL, opacity=0.2,
                       line_width=0, layer="below", **extra)
         fig.add_annotation(
-            x=window["start"], xref="x", y=1, yref="y domain", xanchor="left", yanchor="top",
+            x=window["start"], xref="x", y=0, yref="y domain", xanchor="left", yanchor="bottom",
             text=f"⚠ {fault_label(window, results)}", showarrow=False,
             font={"size": 12, "color": FAULT_TEXT}, bgcolor="rgba(255,255,255,0.75)")
     return fig

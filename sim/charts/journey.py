@@ -113,8 +113,9 @@ def journey_figure(result: Result, label: str, color: str = BLACK, n: int = 20) 
             fig.add_trace(go.Bar(
                 y=part["request_id"].map(names), x=part["end"] - part["start"],
                 base=part["start"], orientation="h", name=kind,
-                marker={"color": kind_color, "pattern": {"shape": pattern, "fgcolor": BLACK,
-                                                         "size": 6, "solidity": 0.3}},
+                marker={"color": kind_color, "pattern": {
+                    "shape": pattern, "fillmode": "overlay", "fgcolor": "rgba(0,0,0,0.6)",
+                    "size": 6, "solidity": 0.35}},
                 hovertemplate="%{base:.3f} → +%{x:.3f} s<extra>" + kind + "</extra>"))
     sent = seg[seg["kind"] == "response"]
     fig.add_trace(go.Scatter(
@@ -124,7 +125,7 @@ def journey_figure(result: Result, label: str, color: str = BLACK, n: int = 20) 
         hovertemplate="response at %{x:.3f} s<extra></extra>"))
     style(fig, f"Journey of {len(ids)} sampled requests — {label}",
           "seconds since the request arrived", "", height=260 + 22 * len(ids))
-    fig.update_layout(barmode="overlay", hovermode="closest", legend={"y": 1.0})
+    fig.update_layout(barmode="overlay", hovermode="closest")
     order = [names[i] for i in ids][::-1]
     fig.update_yaxes(categoryorder="array", categoryarray=order, tickmode="array", tickvals=order)
     return fig

@@ -113,8 +113,8 @@ def busy(results: Results) -> go.Figure:
     if any(r.scenario.downstream.capacity for r in results.values()):
         rows.append(("downstream", "downstream_busy_mean", "downstream calls in progress",
                      "calls"))
-    fig = new_figure(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.1,
-                     subplot_titles=[title for *_x, title, _u in rows])
+    # each row says what it counts on its y axis (subplot titles would sit under the title)
+    fig = new_figure(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.08)
     caps: dict[int, dict[int, list[tuple[str, str]]]] = {}
     for i, (label, result) in enumerate(results.items()):
         color, first = color_for(label, i, results), True
@@ -141,9 +141,9 @@ def busy(results: Results) -> go.Figure:
     what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     style(fig, f"Busy {what} (mean in each window)", "simulated time (s)", "",
           height=220 + 170 * len(rows))
+    axis = {"threads": "web threads", "slots": "worker slots", "calls": "downstream calls"}
     for row, (*_x, unit) in enumerate(rows, start=1):
-        fig.update_yaxes(title_text=unit, rangemode="tozero", row=row, col=1)
-    fig.update_layout(margin={"t": 110})
+        fig.update_yaxes(title_text=f"busy {axis[unit]}", rangemode="tozero", row=row, col=1)
     return shade_faults(fig, results)
 
 

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sim.charts.titles import plain_title
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -38,7 +40,8 @@ def test_playground_shows_kpis_for_both_modes_and_charts() -> None:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return [plain_title(json.loads(c.proto.spec)["layout"]["title"]["text"])
+            for c in at.get("plotly_chart")]
 
 
 @pytest.mark.parametrize(("tab", "expected"), [

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sim.charts.titles import plain_title
 from sim.lessons import ChoicePredict, load_lessons
 from sim.scenario import bundled_ids
 
@@ -36,7 +37,8 @@ def expander_labels(at: AppTest) -> list[str]:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return [plain_title(json.loads(c.proto.spec)["layout"]["title"]["text"])
+            for c in at.get("plotly_chart")]
 
 
 def button(at: AppTest, *parts: str):

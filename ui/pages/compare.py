@@ -9,7 +9,8 @@ import streamlit as st
 from sim.scenario import ScenarioError, apply_overrides, load_scenario
 from ui import controls, state
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
-from ui.knobs import BY_KEY, BY_PATH, KNOBS
+from ui.compare_labels import labels, shared
+from ui.knobs import BY_KEY, BY_PATH, KNOBS, get_path
 from ui.runs import results_for, run_key
 from ui.views import chart_tabs, kpi_rows_for, show_warnings
 
@@ -85,7 +86,6 @@ def _restore() -> None:
 
 def side_panel(side: str, base: Any) -> None:
     prefix = _side(side)
-    st.subheader(f"Configuration {side}")
     st.radio("Mode", ["sync", "async"], key=prefix + "mode", horizontal=True,
              help="sync: the job runs inside the request; async: it goes to the workers.")
     chosen = st.multiselect(
@@ -97,48 +97,53 @@ def side_panel(side: str, base: Any) -> None:
         controls.knob_widget(BY_KEY[key], prefix, scenario=base, kind=base.broker.kind)
 
 
-def _label(side: str, mode: str, changes: dict[str, Any]) -> str:
-    parts = [mode] + [f"{BY_PATH[p].label.split(' (')[0].lower()} {state.encode_value(v)}"
-                      for p, v in changes.items() if p in BY_PATH]
-    text = ", ".join(parts)
-    return f"{side}: {text if len(text) < 48 else text[:45] + '…'}"
-
-
-def render() -> None:
-    _restore()
-    st.title("Compare two configurations")
-    st.caption("A and B see exactly the same users and the same job sizes (same seed), so every "
-               "difference comes from the configuration.")
-    c1, c2, c3 = st.columns([3, 3, 1])
-    sid = c1.selectbox("Scenario", ordered_ids(), key=P + "scenario", format_func=option_label,
-                       on_change=_scenario_changed,
-                       help="The scenario both configurations start from.")
-    c2.selectbox("Start from a preset", list(PRESETS), key=P + "preset",
-                 on_change=_preset_changed, help="A classic comparison; adjust it below.")
-    c3.number_input("Seed", min_value=0, step=1, key=P + "seed",
-                    help="Same seed = same traffic for A and B.")
-    base = load_scenario(sid)
-    for line in [profile_text(base), *fault_lines(base)]:
-        if line:
-            st.caption(f":material/info: {line}")
-    columns = st.columns(2)
-    configs: dict[str, tuple[str, dict[str, Any]]] = {}
-    for side, col in zip(SIDES, columns, strict=True):
-        with col:
-            side_panel(side, base)
+def settings_panel() -> tuple[str, Any, dict[str, tuple[str, dict[str, Any]]]]:
+    """The sidebar: scenario, preset and seed, then configurations A and B (the main area keeps
+    the KPIs and the charts on the first screen)."""
+    with st.sidebar:
+        sid = st.selectbox("Scenario", ordered_ids(), key=P + "scenario",
+                           format_func=option_label, on_change=_scenario_changed,
+                           help="The scenario both configurations start from.")
+        st.selectbox("Start from a preset", list(PRESETS), key=P + "preset",
+                     on_change=_preset_changed, help="A classic comparison; adjust it below.")
+        st.number_input("Seed", min_value=0, step=1, key=P + "seed",
+                        help="Same seed = same traffic for A and B.")
+        base = load_scenario(sid)
+        configs: dict[str, tuple[str, dict[str, Any]]] = {}
+        for side in SIDES:
+            with st.expander(f"Configuration {side}", expanded=True):
+                side_panel(side, base)
             prefix = _side(side)
             chosen = st.session_state.get(prefix + "changed", [])
             configs[side] = (st.session_state[prefix + "mode"],
                              controls.overrides(prefix, base, only=chosen, with_broker=False))
+    return sid, base, configs
+
+
+def render() -> None:
+    _restore()
+    sid, base, configs = settings_panel()
     seed = int(st.session_state[P + "seed"])
     _save(sid, seed, configs)
+    st.title("Compare two configurations", anchor=False)
+    plain = base.to_dict()
+    scenario_values = {path: get_path(plain, path)
+                       for _m, changes in configs.values() for path in changes}
+    names = labels(configs, scenario_values)
+    common = shared(configs, scenario_values)
+    lines = [f"**{base.title}**, seed {seed}" + (f"; both: {common}" if common else "")
+             + ". A and B see exactly the same users and job sizes, so every difference comes "
+             "from the configuration (set them in the sidebar)."]
+    lines += [f":material/info: {line}" for line in [profile_text(base), *fault_lines(base)]
+              if line]
+    st.caption("  \n".join(lines))
     try:
         scenarios = {side: apply_overrides(base, ch) for side, (_m, ch) in configs.items()}
     except ScenarioError as exc:
         st.error(f"This configuration is not valid: {exc}")
         return
-    keys = [run_key(_label(side, mode, ch), scenarios[side], mode, seed)
-            for side, (mode, ch) in configs.items()]
+    keys = [run_key(names[side], scenarios[side], mode, seed)
+            for side, (mode, _ch) in configs.items()]
     results = results_for(keys)
     if results is None:
         return

@@ -9,15 +9,7 @@ import streamlit as st
 from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from sim.schema import RabbitMQBroker
 from ui import controls, state
-from ui.catalogue import (
-    catalogue,
-    fault_lines,
-    first_sentence,
-    option_label,
-    ordered_ids,
-    profile_text,
-    topic_name,
-)
+from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.knobs import open_groups
 from ui.runs import results_for, run_key
 from ui.sweep import run_sweep
@@ -86,38 +78,27 @@ def sidebar(base: Scenario) -> None:
 
 
 def scenario_picker() -> Scenario:
-    """The scenario select box (grouped by topic), its description, and what has no knob."""
-    sid = st.selectbox("Scenario", ordered_ids(), key=P + "scenario", format_func=option_label,
-                       on_change=_scenario_changed,
-                       help="A prepared situation to explore, grouped by topic; change it "
-                       "with the knobs in the sidebar.")
+    """The page title and the scenario select box (grouped by topic) on one line, its
+    description, and what has no knob (a compact top: the first screen holds the KPIs and the
+    main chart at 1280×720)."""
+    head, pick = st.columns([1, 3], vertical_alignment="center")
+    head.title("Playground", anchor=False)
+    sid = pick.selectbox("Scenario", ordered_ids(), key=P + "scenario", format_func=option_label,
+                         on_change=_scenario_changed, label_visibility="collapsed",
+                         help="A prepared situation to explore, grouped by topic; change it "
+                         "with the knobs in the sidebar.")
     base = load_scenario(sid)
-    st.caption(base.description)
     fixed = [line for line in [profile_text(base)] if line]
     faults = fault_lines(base)
     if faults:
         fixed.append("Faults in this scenario: " + "; ".join(faults) + ". They are shaded "
                      "grey on the time charts.")
-    for line in fixed:
-        st.caption(f":material/info: {line}")
-    with st.expander("All scenarios, by topic", icon=":material/list:"):
-        st.markdown(catalogue_markdown())
+    st.caption("  \n".join([base.description, *(f":material/info: {line}" for line in fixed)]))
     return base
-
-
-def catalogue_markdown() -> str:
-    lines, topic = [], None
-    for _sid, row_topic, title, desc in catalogue():
-        if row_topic != topic:
-            topic = row_topic
-            lines.append(f"\n**{topic_name(topic)}**\n")
-        lines.append(f"- *{title}* — {first_sentence(desc)}")
-    return "\n".join(lines)
 
 
 def render() -> None:
     _restore()
-    st.title("Playground")
     base = scenario_picker()
     sid = st.session_state[P + "scenario"]
     if P + "error" in st.session_state:
