@@ -204,6 +204,23 @@ def scenario_value(knob: Knob, value: Any) -> Any:
     return value
 
 
+def widget_value(knob: Knob, value: Any) -> Any:
+    """The inverse of :func:`scenario_value`: what a widget shows for a scenario value (a link's
+    ``web.timeout=null`` is 0, ``workers.rate_limit=10/s`` is 10)."""
+    if knob.kind in ("optional", "rate") and value is None:
+        return 0.0
+    if knob.kind == "rate" and isinstance(value, str):
+        from sim.schema import Workers
+
+        try:
+            return float(Workers(rate_limit=value).rate_per_second() or 0.0)
+        except ValueError:
+            return value
+    if knob.kind in ("float", "optional") and isinstance(value, (int, float)):
+        return float(value)
+    return value
+
+
 def knob_values(scenario: Scenario) -> dict[str, Any]:
     return {k.key: knob_value(scenario, k) for k in KNOBS}
 

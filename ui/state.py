@@ -14,6 +14,7 @@ import yaml
 
 RESERVED = ("scenario", "seed", "mode")
 MODES = ("both", "sync", "async")
+TOP_LEVEL = ("duration", "warmup", "broker", "limits")  # undotted scenario keys a link can set
 
 
 def encode_value(value: Any) -> str:
@@ -58,7 +59,8 @@ def decode(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     mode = flat.get(f"{prefix}mode")
     overrides = {
         key[len(prefix):]: decode_value(value) for key, value in flat.items()
-        if key.startswith(prefix) and "." in key[len(prefix):]
+        if key.startswith(prefix) and ("." in key[len(prefix):]
+                                       or key[len(prefix):] in TOP_LEVEL)
         and key[len(prefix):] not in RESERVED and key != f"{prefix}mode"
     }
     return {"scenario": flat.get("scenario"), "seed": seed, "mode": mode,

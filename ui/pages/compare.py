@@ -10,7 +10,7 @@ from sim.scenario import ScenarioError, apply_overrides, load_scenario
 from ui import controls, state
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.compare_labels import labels, shared
-from ui.knobs import BY_KEY, BY_PATH, KNOBS, get_path
+from ui.knobs import BY_KEY, BY_PATH, KNOBS, get_path, widget_value
 from ui.runs import results_for, run_key
 from ui.views import chart_tabs, kpi_rows_for, show_warnings
 
@@ -79,7 +79,12 @@ def _restore() -> None:
     st.session_state[P + "preset"] = next(iter(PRESETS))
     for side, default in zip(SIDES, ("sync", "async"), strict=True):
         view = state.decode(params, prefix=f"{side}.")
-        values = {BY_PATH[p].key: v for p, v in view["overrides"].items() if p in BY_PATH}
+        values = {BY_PATH[p].key: widget_value(BY_PATH[p], v)
+                  for p, v in view["overrides"].items() if p in BY_PATH}
+        service = view["overrides"].get("task.service")
+        if isinstance(service, dict):  # a task time changed away from the scenario's kind
+            values |= {k: service[f] for k, f in (("task_mean", "mean"), ("task_cv", "cv"))
+                       if f in service}
         mode = view["mode"] if view["mode"] in ("sync", "async") else default
         _apply(side, mode, values, base)
 
