@@ -27,6 +27,7 @@ from ui.knobs import (
     KNOBS,
     Knob,
     choices,
+    inactive,
     knob_values,
     not_applicable,
     overrides_for,
@@ -68,16 +69,24 @@ def broker_kind(prefix: str, scenario: Scenario | None = None) -> str | None:
     return kind
 
 
+def current_values(prefix: str) -> dict[str, Any]:
+    """The knobs' values as the page's widgets hold them now (widget key -> value)."""
+    return {k.key: st.session_state[prefix + k.key] for k in KNOBS
+            if prefix + k.key in st.session_state}
+
+
 def knob_widget(knob: Knob, prefix: str, container: Any = st,
-                scenario: Scenario | None = None, kind: str | None = None) -> Any:
+                scenario: Scenario | None = None, kind: str | None = None,
+                mode: str | None = None) -> Any:
     """Draw one knob (its value is already in session state) and return the value.
 
     ``scenario`` (the page's base scenario) sets the arrival-rate slider's scale; a knob that
-    does nothing with broker ``kind`` (Celery settings with Kafka) is shown disabled, saying why.
+    does nothing here (Celery settings with Kafka, re-queue without late acks, back-off settings
+    without back-off, worker settings in a sync-only run) is shown disabled, saying why.
     """
     key = prefix + knob.key
-    why = not_applicable(knob, kind)
-    tip = knob.help if why is None else f"**Not used with Kafka.** {why}\n\n{knob.help}"
+    why = inactive(knob, current_values(prefix), kind, mode)
+    tip = knob.help if why is None else f"**Does nothing here.** {why}\n\n{knob.help}"
     if knob.kind == "bool":
         return container.toggle(knob.label, key=key, help=tip, disabled=why is not None)
     if knob.kind == "choice":
@@ -93,7 +102,8 @@ def knob_widget(knob: Knob, prefix: str, container: Any = st,
 
 
 def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
-               expanded: set[str] | None = None, scenario: Scenario | None = None) -> None:
+               expanded: set[str] | None = None, scenario: Scenario | None = None,
+               mode: str | None = None) -> None:
     """All knobs (or the ``only`` ones), grouped in expanders (``expanded`` ones unfolded).
 
     With the Kafka broker, Celery-only worker settings are disabled and say why."""
@@ -109,7 +119,7 @@ def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
                            + ("prefetch or acknowledgement settings" if group == "Workers"
                               else "rate or time limits") + ": those knobs are off.")
             for knob in knobs:
-                knob_widget(knob, prefix, scenario=scenario, kind=kind)
+                knob_widget(knob, prefix, scenario=scenario, kind=kind, mode=mode)
 
 
 def broker_panel(prefix: str, container: Any = st, expanded: bool = False) -> None:

@@ -143,6 +143,42 @@ def not_applicable(knob: Knob, broker_kind: str | None) -> str | None:
     return None
 
 
+WORKER_GROUPS = ("Workers", "Worker limits")
+DEPENDS: tuple[tuple[str, Any, str], ...] = (  # knob, "does nothing when" test, why
+    ("reject_on_lost", lambda v: not v.get("acks_late", True),
+     "Does nothing while 'Acknowledge late' is off: with an early acknowledgement the "
+     "message is already gone when its worker dies, so there is nothing to re-queue."),
+    ("client_retry_delay", lambda v: not v.get("client_retries") or not v.get("web_timeout"),
+     "Does nothing while users do not try again ('Users give up after' and 'Times a user "
+     "tries again' both above 0)."),
+    ("base", lambda v: v.get("backoff") == "none" or v.get("max_retries") == 0,
+     "Does nothing with no back-off (retries start at once) or no retries."),
+    ("cap", lambda v: v.get("backoff") == "none" or v.get("max_retries") == 0,
+     "Does nothing with no back-off (retries start at once) or no retries."),
+    ("jitter", lambda v: v.get("backoff") == "none" or v.get("max_retries") == 0,
+     "Does nothing with no back-off: there is no wait to spread out (or no retries)."),
+    ("backoff", lambda v: v.get("max_retries") == 0,
+     "Does nothing with 'Max retries' at 0: a failed task is not tried again."),
+)
+SYNC_WHY = ("Does nothing in a sync-only run: the web thread runs the job itself, there is no "
+            "broker and no worker. Show the async design (Mode) to use it.")
+
+
+def inactive(knob: Knob, values: dict[str, Any], broker_kind: str | None = None,
+             mode: str | None = None) -> str | None:
+    """Why ``knob`` does nothing with the other knobs at ``values`` (widget key -> value), this
+    broker kind and this mode ("sync" only: no workers); None when it has an effect."""
+    if mode == "sync" and knob.group in WORKER_GROUPS:
+        return SYNC_WHY
+    kafka = not_applicable(knob, broker_kind)
+    if kafka:
+        return kafka
+    for key, idle, why in DEPENDS:
+        if key == knob.key and idle(values):
+            return why
+    return None
+
+
 def rate_scale(rate: float) -> tuple[float, float, float, str]:
     """(low, high, step, format) of the arrival-rate slider for a scenario whose arrival rate
     is ``rate`` req/s: whole requests per second from 5/s up, tenths from 1/s, hundredths below

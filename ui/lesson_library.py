@@ -72,4 +72,4 @@ def run_panel() -> None:
     for name in CHARTS:
         fig = figure(name, keys)
         if fig is not None:
-            chart(fig, name, f"ls_library_{name}")
+            chart(fig, name, f"ls_library_{name}", results)

@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from sim.charts.captions import with_caption
 from sim.charts.export import (
     ExportUnavailable,
     browser_path,
@@ -19,12 +20,13 @@ from sim.charts.export import (
     kpi_rows,
     optional_kpis,
     report_html,
+    version,
 )
 from sim.export import effective_yaml, summary_json
 from sim.runner import Result
 from ui.animation_view import render_animation
 from ui.layout import kpi_columns
-from ui.runs import RunKey, figure, names
+from ui.runs import RunKey, figure, names, results_of
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -106,21 +108,26 @@ def _image(fig: Any, fmt: str) -> bytes:
         return f"{exc}\n".encode()
 
 
-def chart(fig: Any, name: str, key: str) -> None:
-    """A chart and, under it, PNG / SVG / HTML downloads of the very same figure."""
+def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = None) -> None:
+    """A chart and, under it, PNG / SVG / HTML downloads of the very same figure (with a caption
+    line naming the scenario, runs, seed and changed settings of ``results``)."""
     st.plotly_chart(fig, width="stretch", theme=None, config=PLOT_CONFIG, key=f"chart_{key}")
     can_image = images_possible()
     why = None if can_image else "No Chrome/Chromium found here, so PNG/SVG export is off: " \
         "install chromium (apt-get install -y chromium). HTML export works."
+
+    def exported() -> Any:
+        return with_caption(fig, results, version()) if results else fig
+
     with st.container(horizontal=True, gap="small"):  # buttons keep their width, then wrap
         for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
             st.download_button(
-                fmt.upper(), data=lambda f=fig, t=fmt: _image(f, t), file_name=f"{name}.{fmt}",
+                fmt.upper(), data=lambda t=fmt: _image(exported(), t), file_name=f"{name}.{fmt}",
                 mime=mime, key=f"dl_{fmt}_{key}", icon=":material/download:", on_click="ignore",
                 disabled=not can_image, help=why or f"Download this chart as {fmt.upper()} "
-                "(rendered by headless Chromium).")
+                "(rendered by headless Chromium), with a caption saying where it came from.")
         st.download_button(
-            "HTML", data=lambda f=fig: figure_html(f), file_name=f"{name}.html",
+            "HTML", data=lambda: figure_html(exported()), file_name=f"{name}.html",
             mime="text/html", key=f"dl_html_{key}", on_click="ignore",
             icon=":material/download:",
             help="Download an interactive chart that opens in any browser, offline.")
@@ -165,7 +172,7 @@ def _chart_groups(keys: list[RunKey], key: str) -> list[Any]:
             for name in wanted:
                 fig = figure(name, keys)
                 if fig is not None:
-                    chart(fig, name, f"{key}_{name}")
+                    chart(fig, name, f"{key}_{name}", results_of(keys))
     return tabs
 
 

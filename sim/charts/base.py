@@ -78,6 +78,15 @@ def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 
     return fig
 
 
+def say_empty(fig: go.Figure, text: str) -> go.Figure:
+    """Say in the middle of an empty chart what its emptiness means ("No retries in this
+    run"), with a 0..1 axis that has no made-up ticks."""
+    fig.add_annotation(text=text, xref="paper", x=0.5, yref="paper", y=0.5, showarrow=False,
+                       font={"size": 16, "color": INK}, bgcolor="rgba(255,255,255,0.85)")
+    fig.update_yaxes(range=[0, 1], tickvals=[0], ticktext=["0"])
+    return fig
+
+
 def has_subplots(fig: go.Figure) -> bool:
     return bool(getattr(fig, "_grid_ref", None))
 

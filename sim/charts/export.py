@@ -169,7 +169,10 @@ def write_charts(results: Mapping[str, Result], out_dir: str | Path,
         raise ScenarioError(f"--charts: unknown format {unknown[0]!r}; use {', '.join(FORMATS)}")
     folder = Path(out_dir) / "charts"
     folder.mkdir(parents=True, exist_ok=True)
-    figures = figures_for(results)
+    from sim.charts.captions import with_caption
+
+    figures = {name: with_caption(fig, results, version())
+               for name, fig in figures_for(results).items()}
     images = [(f, folder / f"{name}.{f}") for f in IMAGE_FORMATS if f in wanted
               for name in figures]
     written: list[Path] = []

@@ -15,6 +15,7 @@ from sim.charts.base import (
     end_time,
     line,
     new_figure,
+    say_empty,
     series,
     shade_faults,
     style,
@@ -179,18 +180,22 @@ def worker_share(results: Results) -> go.Figure | None:
 
 def retries_over_time(results: Results) -> go.Figure:
     """Task retries started so far (a running count), and users who resent their request."""
-    fig = new_figure()
+    fig, total = new_figure(), 0
     for i, (label, result) in enumerate(results.items()):
         color, end = color_for(label, i, results), end_time(result)
         starts = np.sort(result.attempts.loc[result.attempts["attempt"] > 1, "start"].to_numpy())
+        total += starts.size
         fig.add_trace(_count(starts, end, f"{label}: task retries ({starts.size:,})", color))
         if "client_retry" in result.requests:
             resent = np.sort(result.requests.loc[result.requests["client_retry"],
                                                  "arrival"].to_numpy())
+            total += resent.size
             if resent.size:
                 fig.add_trace(_count(resent, end, f"{label}: users resending ({resent.size:,})",
                                      color, "dot"))
     style(fig, "Retries so far (running count)", "simulated time (s)", "retries so far")
+    if total == 0:
+        say_empty(fig, "No retries and no users resending in this run")
     return shade_faults(fig, results)
 
 

@@ -104,19 +104,15 @@ def plain_title(text: str) -> str:
 
 
 def caption(fig: go.Figure, text: str) -> go.Figure:
-    """A copy of ``fig`` with ``text`` (scenario, mode, seed, changed settings) as a small grey
-    line at the bottom of the image, under the legend: for exports, so a chart on a slide
-    still says where it came from."""
+    """A copy of ``fig`` with ``text`` (scenario, runs, seed, changed settings) as a small grey
+    line under its title: for exports, so a chart on a slide still says where it came from.
+    (Plotly cannot place a note relative to the whole figure's foot; the title block grows.)"""
     out = go.Figure(fig)
-    lines = wrap(text, 150)
-    count = lines.count("<br>") + 1
-    extra = 18 * count + 10
-    margin = out.layout.margin
-    out.update_layout(height=(out.layout.height or 400) + extra,
-                      margin={"b": (margin.b or 12) + extra})
-    out.add_annotation(text=lines, xref="paper", x=0, xanchor="left", yref="container", y=0,
-                       yanchor="bottom", showarrow=False, align="left",
-                       font={"size": 12, "color": MUTED})
-    legend_y = extra / out.layout.height
-    out.update_layout(legend={"y": legend_y})
+    if not text:
+        return out
+    lines = wrap(text, 140)
+    head = out.layout.title.text or ""
+    out.update_layout(title_text=f"{head}<br><span style='font-size:12px;color:{MUTED}'>"
+                                 f"{lines}</span>",
+                      height=(out.layout.height or 400) + 18 * (lines.count("<br>") + 1))
     return out

@@ -147,3 +147,19 @@ def test_celery_only_knobs_are_off_with_kafka_and_say_why() -> None:
     assert not at.exception
     assert not at.slider(key="pg_prefetch").disabled and not at.toggle(key="pg_acks_late").disabled
     assert not any("Kafka consumers do not use" in c.value for c in at.caption)
+
+
+def test_knobs_that_do_nothing_here_are_off_and_say_why() -> None:
+    at = app(mode="both", duration="20")
+    at.toggle(key="pg_acks_late").set_value(True).run()
+    assert not at.toggle(key="pg_reject_on_lost").disabled
+    at.toggle(key="pg_acks_late").set_value(False).run()
+    reject = at.toggle(key="pg_reject_on_lost")
+    assert reject.disabled and "Acknowledge late" in reject.help
+    at.selectbox(key="pg_backoff").set_value("none").run()
+    for key in ("pg_base", "pg_cap"):
+        assert at.slider(key=key).disabled and "no back-off" in at.slider(key=key).help
+    assert at.selectbox(key="pg_jitter").disabled
+    at.radio(key="pg_mode").set_value("sync").run()
+    assert at.slider(key="pg_workers").disabled and "sync-only" in at.slider(key="pg_workers").help
+    assert not at.slider(key="pg_web_workers").disabled

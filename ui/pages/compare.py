@@ -99,7 +99,8 @@ def side_panel(side: str, base: Any) -> None:
         help="Pick the knobs that differ from the scenario for this configuration.")
     controls.fill(prefix, base)
     for key in chosen:
-        controls.knob_widget(BY_KEY[key], prefix, scenario=base, kind=base.broker.kind)
+        controls.knob_widget(BY_KEY[key], prefix, scenario=base, kind=base.broker.kind,
+                             mode=st.session_state[prefix + "mode"])
 
 
 def settings_panel() -> tuple[str, Any, dict[str, tuple[str, dict[str, Any]]]]:

@@ -70,7 +70,8 @@ def sidebar(base: Scenario) -> None:
         st.number_input("Random seed", min_value=0, step=1, key=P + "seed",
                         help="The same seed gives exactly the same traffic and the same "
                         "job sizes, so runs can be compared and reproduced.")
-        controls.knob_panel(P, expanded=open_groups(base), scenario=base)
+        controls.knob_panel(P, expanded=open_groups(base), scenario=base,
+                            mode=st.session_state[P + "mode"])
         controls.broker_panel(P, expanded=base.broker != RabbitMQBroker()
                               or base.topic in ("delivery", "kafka"))
         st.button("Reset to the scenario's values", on_click=_reset, key=P + "reset",
