@@ -32,9 +32,9 @@ header[data-testid="stHeader"] [role="button"] {{ pointer-events: auto; }}
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] > div {{
   font-size: clamp(1.2rem, 15cqi, 1.9rem); white-space: normal; overflow: visible;
   text-overflow: clip; line-height: 1.2; }}
-[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p,
-[data-testid="stMetricLabel"] div, [data-testid="stMetricDelta"] div {{
+[data-testid="stMetric"] div, [data-testid="stMetric"] p, [data-testid="stMetric"] span {{
   white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.25; }}
+[data-testid="stMetric"] > div > div:has([data-testid="stMetricDelta"]) {{ flex-wrap: wrap; }}
 /* the run's name, first in its KPI row */
 .kpi-title {{ line-height: 1.3; padding-top: 0.1rem; }}
 .kpi-title small {{ color: {MUTED}; font-size: 0.85rem; }}

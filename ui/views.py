@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from sim.charts.before import with_before
 from sim.charts.captions import with_caption
 from sim.charts.export import (
     ExportUnavailable,
@@ -32,9 +33,9 @@ PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "sele
 
 
 def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None = None,
-            baseline_name: str = "", extra: list[str] | None = None) -> None:
+            baseline_name: str = "", extra: list[str] | None = None, was: bool = False) -> None:
     """One row of st.metric: the KPIs of a run (and the ``extra`` optional ones), with the
-    change against ``baseline``."""
+    change against ``baseline`` (with ``was``: the same run before a knob change, "was …")."""
     rows = kpi_rows(summary, extra)
     base_rows = kpi_rows(baseline, extra) if baseline is not None else [None] * len(rows)
     for col, row, base in zip(kpi_columns(title, len(rows)), rows, base_rows, strict=False):
@@ -43,6 +44,10 @@ def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None
             diff = row["value"] - base["value"]
             if fmt_value(abs(diff), row["unit"]) in ("0", "0 ms", "0.0 req/s"):
                 delta, color, arrow = f"same as {baseline_name}", "off", "off"
+            elif was:  # "↑ was 1.06 s", red when it got worse
+                worse = (diff > 0) == row["lower_is_better"]
+                delta, color = f"was {base['text']}", "red" if worse else "green"
+                arrow = "up" if diff > 0 else "down"
             else:
                 sign = "+" if diff >= 0 else "-"
                 delta = f"{sign}{fmt_value(abs(diff), row['unit'])} vs {baseline_name}"
@@ -51,16 +56,21 @@ def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None
 
 
 def kpi_rows_for(results: Mapping[str, Result], titles: Mapping[str, str] | None = None,
-                 baseline: str | None = None) -> None:
+                 baseline: str | None = None, before: Mapping[str, Result] | None = None
+                 ) -> None:
     """A KPI row per run; every row has the same optional KPIs (those that matter here), and
-    rows after the first show the change against ``baseline`` (default: the first run)."""
+    rows after the first show the change against ``baseline`` (default: the first run). A run
+    with a ``before`` (the same design before a knob change) shows the change since then."""
     labels = list(results)
     extra = optional_kpis([r.summary for r in results.values()])
     _metric_style(len(extra))
     base = baseline if baseline in results else labels[0]
     for label in labels:
         title = (titles or {}).get(label, label)
-        if label == base:
+        if before and label in before:
+            kpi_row(title, results[label].summary, before[label].summary, "before", extra,
+                    was=True)
+        elif label == base:
             kpi_row(title, results[label].summary, extra=extra)
         else:
             kpi_row(title, results[label].summary, results[base].summary,
@@ -146,10 +156,12 @@ MODE_TITLES = {"sync": "Sync — the job runs inside the request",
 
 
 def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
-               sweep: Callable[[], None] | None = None) -> None:
+               sweep: Callable[[], None] | None = None,
+               before: list[RunKey] | None = None) -> None:
     """The charts in tabs by topic, drawing only the open tab: the chart groups, then the
-    theory extras (``sweep``, or a pointer to the Playground), downloads and the animation."""
-    tabs = _chart_groups(keys, key)
+    theory extras (``sweep``, or a pointer to the Playground), downloads and the animation.
+    The runs of ``before`` (a reference) are drawn faded on the response-time charts."""
+    tabs = _chart_groups(keys, key, before)
     extras = (sweep or (lambda: st.caption("The load sweep is on the Playground page.")),
               lambda: downloads(results, key),
               lambda: render_animation(dict(results), key=key))
@@ -159,7 +171,11 @@ def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
                 fill()
 
 
-def _chart_groups(keys: list[RunKey], key: str) -> list[Any]:
+BEFORE_CHARTS = ("response_time_ecdf", "response_time_over_time")
+
+
+def _chart_groups(keys: list[RunKey], key: str, before: list[RunKey] | None = None
+                  ) -> list[Any]:
     export_notice()
     tabs = st.tabs(list(TABS), key=f"{key}_tab", on_change="rerun")
     available = names(keys)
@@ -171,6 +187,8 @@ def _chart_groups(keys: list[RunKey], key: str) -> list[Any]:
                 n for n in available if n.startswith("journey_") and "journey_" in group]
             for name in wanted:
                 fig = figure(name, keys)
+                if fig is not None and before and name in BEFORE_CHARTS:
+                    fig = with_before(fig, figure(name, before))
                 if fig is not None:
                     chart(fig, name, f"{key}_{name}", results_of(keys))
     return tabs

@@ -8,10 +8,10 @@ import streamlit as st
 
 from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from sim.schema import RabbitMQBroker
-from ui import controls, state
+from ui import controls, previous, state
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.knobs import open_groups
-from ui.runs import results_for, run_key
+from ui.runs import results_for, results_of, run_key
 from ui.sweep import run_sweep
 from ui.views import MODE_TITLES, chart, chart_tabs, kpi_rows_for, show_warnings
 
@@ -53,6 +53,7 @@ def _restore() -> None:
 
 def _scenario_changed() -> None:
     controls.clear(P)
+    previous.forget(P)
     st.session_state.pop(P + "sweep", None)
     base = load_scenario(st.session_state[P + "scenario"])
     st.session_state[P + "seed"] = base.seed
@@ -63,19 +64,22 @@ def _reset() -> None:
     _scenario_changed()
 
 
-def sidebar(base: Scenario) -> None:
+def sidebar(base: Scenario) -> Any:
+    """Mode, seed, a place for the reference-run controls (returned), the knobs."""
     with st.sidebar:
         st.radio("Mode", list(MODE_LABELS), key=P + "mode", format_func=MODE_LABELS.get,
                  help=MODE_HELP)
         st.number_input("Random seed", min_value=0, step=1, key=P + "seed",
                         help="The same seed gives exactly the same traffic and the same "
                         "job sizes, so runs can be compared and reproduced.")
+        slot = st.container()
         controls.knob_panel(P, expanded=open_groups(base), scenario=base,
                             mode=st.session_state[P + "mode"])
         controls.broker_panel(P, expanded=base.broker != RabbitMQBroker()
                               or base.topic in ("delivery", "kafka"))
         st.button("Reset to the scenario's values", on_click=_reset, key=P + "reset",
                   help="Undo every change made with the knobs.")
+    return slot
 
 
 def scenario_picker() -> Scenario:
@@ -104,7 +108,7 @@ def render() -> None:
     sid = st.session_state[P + "scenario"]
     if P + "error" in st.session_state:
         st.error(st.session_state.pop(P + "error"))
-    sidebar(base)
+    slot = sidebar(base)
     changes = controls.overrides(P, base)
     try:
         scenario = apply_overrides(base, changes)
@@ -120,9 +124,13 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
-    kpi_rows_for(results, MODE_TITLES)
+    reference = previous.track(P, keys)
+    with slot:
+        previous.controls(P, reference)
+    before = results_of(reference) if reference else None
+    kpi_rows_for(results, MODE_TITLES, before=before)
     show_warnings(results)
-    chart_tabs(keys, "pg", results, sweep=lambda: _sweep(scenario, seed))
+    chart_tabs(keys, "pg", results, sweep=lambda: _sweep(scenario, seed), before=reference)
 
 
 def _sweep(scenario: Any, seed: int) -> None:
