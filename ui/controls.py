@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError, apply_overrides
 from ui.broker_knobs import (
     BROKER_HELP,
     BROKER_KIND,
@@ -31,6 +31,7 @@ from ui.knobs import (
     knob_values,
     not_applicable,
     overrides_for,
+    rho_words,
     slider_range,
 )
 
@@ -120,6 +121,21 @@ def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
                               else "rate or time limits") + ": those knobs are off.")
             for knob in knobs:
                 knob_widget(knob, prefix, scenario=scenario, kind=kind, mode=mode)
+                if knob.key == "rate" and scenario is not None:
+                    rho_readout(prefix, scenario, mode)
+
+
+def rho_readout(prefix: str, base: Scenario, mode: str | None) -> None:
+    """Under the arrival-rate slider: how busy the busiest tier of each design would be (ρ) at
+    this rate with the other knobs as they are; at 1 its queue grows without limit."""
+    try:
+        effective = apply_overrides(base, overrides(prefix, base))
+    except ScenarioError:
+        return
+    modes = ("sync", "async") if mode in (None, "both") else (mode,)
+    st.caption(rho_words(effective, modes) + ". At ρ ≥ 1 the queue grows without limit.",
+               help="ρ (rho) is the utilization: the share of time the tier would be busy "
+               "(offered load ÷ capacity), computed from the scenario before running.")
 
 
 def broker_panel(prefix: str, container: Any = st, expanded: bool = False) -> None:
