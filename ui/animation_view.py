@@ -76,7 +76,10 @@ def render_animation(results: Mapping[str, Result], key: str) -> None:
         window = (float(start), float(start) + span)
     with st.spinner("Preparing the animation…"):
         fig = _figure(token, window, results)
-    st.plotly_chart(fig, width="stretch", theme=None, config=CONFIG, key=f"{key}_anim")
+    st.plotly_chart(fig, width="stretch", theme=None, config=CONFIG, key=f"{key}_anim",
+                    alt=f"Animation of {' and '.join(results)}: requests and jobs move as dots "
+                    "through the waiting line, web threads, broker queue and workers. Its "
+                    "numbers at any moment are in 'Inspect one moment' below.")
     st.caption("Press **▶ Play** (or a speed) to watch requests and jobs move; drag the time "
                "slider to scrub. Each dot is one request or its job, coloured by what it is "
                "doing; the numbers under each stage count all of them (at most 40 dots are "

@@ -39,8 +39,13 @@ header[data-testid="stHeader"] [role="button"] {{ pointer-events: auto; }}
 .kpi-title {{ line-height: 1.3; padding-top: 0.1rem; }}
 .kpi-title small {{ color: {MUTED}; font-size: 0.85rem; }}
 /* grey text dark enough to read on a projector (and for WCAG AA: 4.5:1) */
+[data-testid="stCaptionContainer"] {{ opacity: 1; }}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] small {{ color: {MUTED}; }}
+/* a locked prediction or an answered quiz question stays readable (it is disabled, not gone) */
+[data-testid="stMain"] [data-testid="stWidgetLabel"][disabled] p,
+[data-testid="stMain"] [data-testid="stRadioOption"][data-disabled="true"] p {{
+  color: {MUTED}; }}
 /* button labels wrap rather than shrink to "P." */
 [data-testid="stMain"] button p {{ white-space: normal; }}
 </style>"""

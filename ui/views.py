@@ -23,6 +23,8 @@ from sim.charts.export import (
     report_html,
     version,
 )
+from sim.charts.summaries import summary
+from sim.charts.titles import full_title
 from sim.export import effective_yaml, summary_json
 from sim.runner import Result
 from ui.animation_view import render_animation
@@ -120,8 +122,12 @@ def _image(fig: Any, fmt: str) -> bytes:
 
 def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = None) -> None:
     """A chart and, under it, PNG / SVG / HTML downloads of the very same figure (with a caption
-    line naming the scenario, runs, seed and changed settings of ``results``)."""
-    st.plotly_chart(fig, width="stretch", theme=None, config=PLOT_CONFIG, key=f"chart_{key}")
+    line naming the scenario, runs, seed and changed settings of ``results``). The chart's key
+    numbers, in words, are its text alternative and sit behind an "In numbers" button."""
+    words = summary(name, results or {}, fig)
+    alt = f"Chart: {full_title(fig)}. {words}"
+    st.plotly_chart(fig, width="stretch", theme=None, config=PLOT_CONFIG, key=f"chart_{key}",
+                    alt=alt)
     can_image = images_possible()
     why = None if can_image else "No Chrome/Chromium found here, so PNG/SVG export is off: " \
         "install chromium (apt-get install -y chromium). HTML export works."
@@ -141,6 +147,9 @@ def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = 
             mime="text/html", key=f"dl_html_{key}", on_click="ignore",
             icon=":material/download:",
             help="Download an interactive chart that opens in any browser, offline.")
+        with st.popover("In numbers", icon=":material/table_chart:",
+                        help="The key numbers of this chart, in words."):
+            st.markdown(f"**{full_title(fig)}**\n\n{words}")
 
 
 TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Request journeys",

@@ -13,7 +13,18 @@ from pathlib import Path
 import pytest
 
 from sim.charts.palette import ASYNC, SYNC
-from tests.e2e.audit import animation, charts_drawn, first_screen, idle, overlaps, truncated
+from tests.e2e.audit import (
+    animation,
+    axe,
+    axe_available,
+    charts_drawn,
+    describe,
+    first_screen,
+    idle,
+    install_axe,
+    overlaps,
+    truncated,
+)
 from tests.e2e.conftest import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.e2e,
@@ -90,10 +101,33 @@ def check_layout(page, where: str) -> None:
     assert not overlaps(page), f"{where}: overlapping chart texts: {overlaps(page)}"
 
 
+AXE_REPORT = Path(__file__).resolve().parents[2] / "out" / "axe"
+
+
+@pytest.fixture(scope="module")
+def axe_ready() -> bool:
+    return axe_available() or install_axe()
+
+
+CHARTS_NAMED = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].map(c =>
+    c.getAttribute('aria-label') || '')"""
+
+
 @pytest.mark.parametrize("state", list(STATES))
-def test_nothing_is_cut_off_or_overlapping(server: str, browser, state: str) -> None:
+def test_nothing_is_cut_off_overlapping_or_inaccessible(server: str, browser, axe_ready: bool,
+                                                         state: str) -> None:
+    """At 1280×720: no text cut to "…", no overlapping chart texts, every chart named with its
+    key numbers, and no serious or critical axe-core violation; at 1440×900 the layout again."""
     page = open_state(browser, server, state)
     check_layout(page, f"{state} at 1280×720")
+    names = page.evaluate(CHARTS_NAMED)
+    assert all(n.startswith(("Chart: ", "Animation of")) for n in names), names
+    if axe_ready:
+        found = axe(page, ("minor", "moderate", "serious", "critical"))
+        AXE_REPORT.mkdir(parents=True, exist_ok=True)
+        (AXE_REPORT / f"{state}.json").write_text(describe(found), encoding="utf-8")
+        bad = [v for v in found if v["impact"] in ("serious", "critical")]
+        assert not bad, f"{state}: {describe(bad)}"
     page.set_viewport_size(LARGE)
     page.wait_for_timeout(900)  # plotly redraws at the new width
     check_layout(page, f"{state} at 1440×900")

@@ -108,14 +108,14 @@ handling. Please give the version, the scenario YAML and the seed with any figur
 
 def render() -> None:
     st.query_params.clear()
-    st.title("About Async Lab")
+    st.title("About Async Lab", anchor=False)
     st.markdown(MODELLED)
     st.markdown(SIMPLIFIED)
-    st.subheader("Definitions")
+    st.header("Definitions", anchor=False)
     st.markdown("\n".join(f"* **{term}** — {meaning}" for term, meaning in DEFINITIONS))
-    st.subheader("Glossary")
+    st.header("Glossary", anchor=False)
     st.markdown(GLOSSARY)
-    st.subheader("Reproduce and cite")
+    st.header("Reproduce and cite", anchor=False)
     reproduce()
 
 

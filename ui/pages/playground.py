@@ -143,7 +143,7 @@ def _sweep(scenario: Any, seed: int) -> None:
     if st.button("Run the load sweep", key=P + "run_sweep", type="primary"):
         stored = st.session_state[P + "sweep"] = (token, run_sweep(scenario, seed))
     if stored is not None and stored[0] == token:
-        chart(load_sweep_figure(stored[1]), "load_sweep", "pg_sweep")
+        chart(load_sweep_figure(stored[1]), "load_sweep", "pg_sweep")  # words from its lines
     elif stored is not None:
         st.info("The knobs changed since the last sweep: run it again to update it.")
 
