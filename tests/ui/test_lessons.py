@@ -215,15 +215,26 @@ def test_try_your_own_change_reruns_with_the_knob() -> None:
     assert not [m.value for m in at.markdown if "(your change)" in m.value]
 
 
-def test_scenario_library_groups_every_scenario_by_topic() -> None:
+def test_scenario_library_is_a_grid_of_cards_that_open_in_the_playground() -> None:
     at = page(lesson="library")
     assert not at.exception and at.title[0].value == "Scenario library"
     assert {"Basics", "Retries", "Delivery guarantees", "Kafka", "Faults", "Load"} <= \
         {h.value for h in at.header}
     shown = texts(at)
     assert all(f"`{sid}`" in shown for sid in bundled_ids())
-    at.button(key="ls_library_run_traffic_spike").click().run()
-    assert not at.exception and len([m for m in at.metric if m.label == "throughput"]) == 2
+    opens = [b.key for b in at.button if b.key and b.key.startswith("ls_library_open_")]
+    assert sorted(opens) == sorted(f"ls_library_open_{sid}" for sid in bundled_ids())
+    at.button(key="ls_library_open_traffic_spike").click().run()
+    assert not at.exception
+    assert at.session_state["pg_scenario"] == "traffic_spike"  # now on the Playground
+    assert at.title[0].value == "Playground"
+    assert len([m for m in at.metric if m.label == "throughput"]) == 2
+
+
+def test_the_playground_opens_the_library() -> None:
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.button(key="pg_library").click().run()
+    assert not at.exception and at.title[0].value == "Scenario library"
 
 
 def test_unknown_lesson_in_the_link_shows_an_error_and_the_first_lesson() -> None:

@@ -60,6 +60,13 @@ def _scenario_changed() -> None:
     controls.fill(P, base, force=True)
 
 
+def _to_library() -> None:
+    """Callback of "All scenarios": the Lessons page opens on its scenario library."""
+    st.session_state.pop("ls_lesson", None)
+    st.session_state["ls_view"] = {"lesson": "library"}
+    st.session_state[P + "go_library"] = True
+
+
 def _reset() -> None:
     _scenario_changed()
 
@@ -86,12 +93,17 @@ def scenario_picker() -> Scenario:
     """The page title and the scenario select box (grouped by topic) on one line, its
     description, and what has no knob (a compact top: the first screen holds the KPIs and the
     main chart at 1280×720)."""
-    head, pick = st.columns([1, 3], vertical_alignment="center")
+    head, pick, browse = st.columns([1.1, 3, 1.1], vertical_alignment="center")
     head.title("Playground", anchor=False)
     sid = pick.selectbox("Scenario", ordered_ids(), key=P + "scenario", format_func=option_label,
                          on_change=_scenario_changed, label_visibility="collapsed",
                          help="A prepared situation to explore, grouped by topic; change it "
                          "with the knobs in the sidebar.")
+    browse.button("All scenarios", icon=":material/grid_view:", key=P + "library",
+                  on_click=_to_library, width="stretch",
+                  help="The scenario library: every scenario as a card, by topic.")
+    if st.session_state.pop(P + "go_library", False):
+        st.switch_page("ui/pages/lessons.py")
     base = load_scenario(sid)
     fixed = [line for line in [profile_text(base)] if line]
     faults = fault_lines(base)
