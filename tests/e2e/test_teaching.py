@@ -186,3 +186,15 @@ def test_sync_and_async_keep_their_colours_on_every_page(server: str, browser) -
         for name, colour in want.items():
             assert seen.get(name) == colour, (state, name, seen)
         page.close()
+
+
+def test_lab_editor_is_monospace_and_edited_yaml_marks_the_results(server: str, browser) -> None:
+    page = open_state(browser, server, "lab")
+    editor = page.locator(".st-key-lab_yaml textarea")
+    assert "mono" in editor.evaluate("e => getComputedStyle(e).fontFamily").lower()
+    editor.fill(editor.input_value().replace("count: 2", "count: 3"))
+    page.keyboard.press("Tab")  # the text area sends its value when it loses focus
+    idle(page)
+    page.wait_for_selector(".st-key-lab_stale", timeout=30_000)
+    assert "out of date" in page.inner_text("[data-testid=stMain]")
+    page.close()
