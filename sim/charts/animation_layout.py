@@ -110,7 +110,8 @@ def build_panel(segs: Segments, index: int, count: int, title: str, color: str) 
     panel = Panel(segs, base_y=(count - 1 - index) * PANEL_H)
     sync = segs.mode == "sync"
     panel.note(0, 106, title, size=15, color=color, anchor="left")
-    panel.text("banner", WIDTH, 106, 13, FAULT_TEXT, "middle left")
+    panel.text("clock", WIDTH, 106, 13, INK, "middle left")  # each panel shows the time
+    panel.text("banner", WIDTH - 42, 106, 13, FAULT_TEXT, "middle left")
     _waiting(panel)
     _threads(panel, sync)
     panel.arrow(49, 60, 58, 60)

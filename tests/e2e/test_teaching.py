@@ -160,7 +160,8 @@ def test_first_screen_holds_the_kpis_and_the_main_chart(server: str, browser, st
     page.close()
 
 
-def test_lesson_animation_keeps_its_key_and_titles_apart(server: str, browser) -> None:
+def test_lesson_animation_keeps_its_key_and_titles_apart_and_text_readable(server: str,
+                                                                          browser) -> None:
     page = open_state(browser, server, "lesson_presenter_journeys")
     page.get_by_text("Watch it run (animation)").click()
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some("
@@ -169,6 +170,7 @@ def test_lesson_animation_keeps_its_key_and_titles_apart(server: str, browser) -
     idle(page)
     found = animation(page)
     assert found is not None and not found["overlaps"], found
+    assert not found["small"], f"text under 12 px: {found['small']}"
     page.close()
 
 
