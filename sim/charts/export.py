@@ -122,7 +122,18 @@ def _start_server() -> None:
 
 
 def browser_path() -> str | None:
-    """The Chrome/Chromium kaleido would use (BROWSER_PATH, PATH, usual places), or None."""
+    """The Chrome/Chromium kaleido would use (BROWSER_PATH, PATH, usual places), or None.
+
+    BROWSER_PATH and PATH are looked at first: asking choreographer costs seconds on a cold
+    server, on the way to the first chart."""
+    import os
+    import shutil
+
+    for found in (os.environ.get("BROWSER_PATH"),
+                  *(shutil.which(name) for name in ("chromium", "chromium-browser",
+                                                    "google-chrome", "chrome"))):
+        if found and Path(found).exists():
+            return found
     try:
         from choreographer.browsers.chromium import Chromium
 
