@@ -29,11 +29,15 @@ header[data-testid="stHeader"] [role="button"] {{ pointer-events: auto; }}
 /* KPIs: a metric never ends in "…": its column keeps a readable width and wraps to the next
    line when the row is narrow (a lesson's panel), and the number scales with its column */
 [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {{
-  flex-wrap: wrap; row-gap: 0.4rem; }}
-[data-testid="stColumn"]:has([data-testid="stMetric"]) {{
-  min-width: min(8rem, 100%); container-type: inline-size; }}
+  flex-wrap: wrap; row-gap: 0.4rem; container-type: inline-size; }}
+[data-testid="stColumn"]:has([data-testid="stMetric"]) {{ min-width: min(6.6rem, 100%); }}
+@container (max-width: 760px) {{  /* a narrow panel: the run's name gets a line of its own */
+  [data-testid="stColumn"]:has(.kpi-title) {{ flex: 1 1 100%; min-width: 100%; }}
+  .kpi-title br {{ display: none; }}
+  .kpi-title small::before {{ content: " — "; }}
+}}
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] > div {{
-  font-size: clamp(1.2rem, 15cqi, 1.9rem); white-space: normal; overflow: visible;
+  font-size: clamp(1.2rem, 2.9cqi, 1.9rem); white-space: normal; overflow: visible;
   text-overflow: clip; line-height: 1.2; }}
 [data-testid="stMetric"] div, [data-testid="stMetric"] p, [data-testid="stMetric"] span {{
   white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.25; }}

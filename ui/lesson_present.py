@@ -21,9 +21,9 @@ PRESENTER_CSS = """<style>
 [data-testid="stMain"] h3 { font-size: 1.8rem !important; }
 [data-testid="stMain"] [data-testid="stMetricValue"],
 [data-testid="stMain"] [data-testid="stMetricValue"] * {
-  font-size: clamp(1.4rem, 17cqi, 2.4rem) !important; }
+  font-size: clamp(1.4rem, 3.6cqi, 2.4rem) !important; }
 [data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stMetric"]) {
-  min-width: min(11rem, 100%); }
+  min-width: min(9rem, 100%); }
 [data-testid="stMain"] button p { font-size: 1.15rem; }
 </style>"""
 
