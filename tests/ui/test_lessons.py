@@ -209,7 +209,8 @@ def test_try_your_own_change_reruns_with_the_knob() -> None:
     at = page(lesson="brokers_workers", step="2", instructor="1")
     button(at, "run", "brokers_workers", "more_workers").click().run()
     at.number_input(key="ls_tw_brokers_workers_more_workers_workers.count").set_value(1).run()
-    titles = [m.value for m in at.markdown if "(your change)" in m.value]
+    titles = [m.value for m in at.markdown if "kpi-title" in m.value
+              and "(your change)" in m.value]  # the KPI rows' names
     assert len(titles) == 3 and at.warning, "every configuration now has 1 worker: overloaded"
     at.button(key="ls_tw_brokers_workers_more_workers_reset").click().run()
     assert not [m.value for m in at.markdown if "(your change)" in m.value]

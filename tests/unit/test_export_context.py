@@ -29,6 +29,7 @@ def test_the_caption_names_scenario_runs_seed_and_what_changed(runs: dict) -> No
     assert changed_settings(load_scenario("email_signup")) == []
     fig = with_caption(build_figure("throughput", runs), runs)
     assert "workers.count=3" in full_title(fig)
+    assert fig.layout.title.xref == "paper"  # lined up with the plot, not the image's edge
     assert "workers.count=3" not in full_title(build_figure("throughput", runs))  # a copy
 
 
