@@ -8,6 +8,7 @@ scenario, the headline KPIs and the main chart.
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,11 +29,12 @@ header[data-testid="stHeader"] button, header[data-testid="stHeader"] a,
 header[data-testid="stHeader"] [role="button"] {{ pointer-events: auto; }}
 /* KPIs: a metric never ends in "…": its column keeps a readable width and wraps to the next
    line when the row is narrow (a lesson's panel), and the number scales with its column */
-[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {{
+[class*="st-key-kpirow_"] [data-testid="stHorizontalBlock"] {{
   flex-wrap: wrap; row-gap: 0.4rem; container-type: inline-size; }}
-[data-testid="stColumn"]:has([data-testid="stMetric"]) {{ min-width: min(6.6rem, 100%); }}
+[class*="st-key-kpirow_"] [data-testid="stColumn"] {{ min-width: min(6.6rem, 100%); }}
 @container (max-width: 760px) {{  /* a narrow panel: the run's name gets a line of its own */
-  [data-testid="stColumn"]:has(.kpi-title) {{ flex: 1 1 100%; min-width: 100%; }}
+  [class*="st-key-kpirow_"] [data-testid="stColumn"]:first-child {{
+    flex: 1 1 100%; min-width: 100%; }}
   .kpi-title br {{ display: none; }}
   .kpi-title small::before {{ content: " — "; }}
 }}
@@ -41,7 +43,7 @@ header[data-testid="stHeader"] [role="button"] {{ pointer-events: auto; }}
   text-overflow: clip; line-height: 1.2; }}
 [data-testid="stMetric"] div, [data-testid="stMetric"] p, [data-testid="stMetric"] span {{
   white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.25; }}
-[data-testid="stMetric"] > div > div:has([data-testid="stMetricDelta"]) {{ flex-wrap: wrap; }}
+[data-testid="stMetric"] > div > div:nth-child(3) {{ flex-wrap: wrap; }}  /* delta, "was" */
 /* the run's name, first in its KPI row */
 .kpi-title {{ line-height: 1.3; padding-top: 0.1rem; }}
 .kpi-title small {{ color: {MUTED}; font-size: 0.85rem; }}
@@ -76,7 +78,9 @@ def kpi_columns(title: str, count: int) -> list:
     """A KPI row: the run's name first ("**Sync**" and, smaller, "the job runs inside the
     request"), then ``count`` columns for the metrics. The row wraps when it is narrow."""
     head, _, rest = title.partition(" — ")
-    cols = st.columns([1.1] + [1] * count, gap="small")
+    slug = hashlib.sha1(title.encode()).hexdigest()[:10]
+    with st.container(key=f"kpirow_{slug}"):  # the style sheet finds KPI rows by this key
+        cols = st.columns([1.1] + [1] * count, gap="small")
     words = f"<b>{head}</b>" + (f"<br><small>{rest}</small>" if rest else "")
     cols[0].markdown(f"<div class='kpi-title'>{words}</div>", unsafe_allow_html=True)
     return cols[1:]

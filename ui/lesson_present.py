@@ -22,7 +22,7 @@ PRESENTER_CSS = """<style>
 [data-testid="stMain"] [data-testid="stMetricValue"],
 [data-testid="stMain"] [data-testid="stMetricValue"] * {
   font-size: clamp(1.4rem, 3.6cqi, 2.4rem) !important; }
-[data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stMetric"]) {
+[data-testid="stMain"] [class*="st-key-kpirow_"] [data-testid="stColumn"] {
   min-width: min(9rem, 100%); }
 [data-testid="stMain"] button p { font-size: 1.15rem; }
 </style>"""
