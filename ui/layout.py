@@ -9,8 +9,6 @@ scenario, the headline KPIs and the main chart.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
-from pathlib import Path
 
 import streamlit as st
 
@@ -45,7 +43,7 @@ header[data-testid="stHeader"] [role="button"] {{ pointer-events: auto; }}
   white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.25; }}
 [data-testid="stMetric"] > div > div:nth-child(3) {{ flex-wrap: wrap; }}  /* delta, "was" */
 /* the run's name, first in its KPI row */
-.kpi-title {{ line-height: 1.3; padding-top: 0.1rem; }}
+.kpi-title {{ line-height: 1.3; padding-top: 0.1rem; margin-bottom: 1rem; }}
 .kpi-title small {{ color: {MUTED}; font-size: 0.85rem; }}
 /* grey text dark enough to read on a projector (and for WCAG AA: 4.5:1) */
 [data-testid="stCaptionContainer"] {{ opacity: 1; }}
@@ -60,18 +58,9 @@ header[data-testid="stHeader"] [role="button"] {{ pointer-events: auto; }}
 </style>"""
 
 
-@lru_cache(maxsize=1)
-def plotly_preload() -> str:
-    """A <link> that has the browser fetch and compile Streamlit's plotly.js chunk (4.7 MB)
-    at once, while the server is still simulating, instead of when the first chart arrives."""
-    static = Path(st.__file__).parent / "static" / "static" / "js"
-    found = sorted(static.glob("PlotlyChart.*.js"))
-    return f'<link rel="modulepreload" href="./static/js/{found[0].name}">' if found else ""
-
-
 def page_style() -> None:
-    """The shared style sheet (call once per run, before the page), and the plotly preload."""
-    st.html(PAGE_CSS + plotly_preload())
+    """The shared style sheet (call once per run, before the page)."""
+    st.html(PAGE_CSS)
 
 
 def kpi_columns(title: str, count: int) -> list:
