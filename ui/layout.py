@@ -63,10 +63,13 @@ def page_style() -> None:
     st.html(PAGE_CSS)
 
 
-def kpi_columns(title: str, count: int) -> list:
+def kpi_columns(title: str, count: int, color: str | None = None) -> list:
     """A KPI row: the run's name first ("**Sync**" and, smaller, "the job runs inside the
-    request"), then ``count`` columns for the metrics. The row wraps when it is narrow."""
+    request") after a square in the run's chart colour, then ``count`` columns for the
+    metrics. The row wraps when it is narrow."""
     head, _, rest = title.partition(" — ")
+    if color:
+        head = f"<span style='color:{color}' aria-hidden='true'>■</span> {head}"
     slug = hashlib.sha1(title.encode()).hexdigest()[:10]
     with st.container(key=f"kpirow_{slug}"):  # the style sheet finds KPI rows by this key
         cols = st.columns([1.1] + [1] * count, gap="small")

@@ -23,6 +23,7 @@ from sim.charts.export import (
     report_html,
     version,
 )
+from sim.charts.palette import results_colors
 from sim.charts.summaries import summary
 from sim.charts.titles import full_title
 from sim.export import effective_yaml, summary_json
@@ -35,12 +36,14 @@ PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "sele
 
 
 def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None = None,
-            baseline_name: str = "", extra: list[str] | None = None, was: bool = False) -> None:
+            baseline_name: str = "", extra: list[str] | None = None, was: bool = False,
+            color: str | None = None) -> None:
     """One row of st.metric: the KPIs of a run (and the ``extra`` optional ones), with the
     change against ``baseline`` (with ``was``: the same run before a knob change, "was …")."""
     rows = kpi_rows(summary, extra)
     base_rows = kpi_rows(baseline, extra) if baseline is not None else [None] * len(rows)
-    for col, row, base in zip(kpi_columns(title, len(rows)), rows, base_rows, strict=False):
+    for col, row, base in zip(kpi_columns(title, len(rows), color), rows, base_rows,
+                              strict=False):
         delta, color, arrow = None, "inverse" if row["lower_is_better"] else "normal", "auto"
         if base is not None and row["value"] is not None and base["value"] is not None:
             diff = row["value"] - base["value"]
@@ -67,16 +70,17 @@ def kpi_rows_for(results: Mapping[str, Result], titles: Mapping[str, str] | None
     extra = optional_kpis([r.summary for r in results.values()])
     _metric_style(len(extra))
     base = baseline if baseline in results else labels[0]
+    colors = results_colors(results)  # the square before each row's name: its chart colour
     for label in labels:
         title = (titles or {}).get(label, label)
         if before and label in before:
             kpi_row(title, results[label].summary, before[label].summary, "before", extra,
-                    was=True)
+                    was=True, color=colors[label])
         elif label == base:
-            kpi_row(title, results[label].summary, extra=extra)
+            kpi_row(title, results[label].summary, extra=extra, color=colors[label])
         else:
             kpi_row(title, results[label].summary, results[base].summary,
-                    base.split(":")[0], extra)
+                    base.split(":")[0], extra, color=colors[label])
 
 
 def _metric_style(extra: int) -> None:

@@ -187,7 +187,15 @@ def test_sync_and_async_keep_their_colours_on_every_page(server: str, browser) -
         seen = dict(page.evaluate(colours))
         for name, colour in want.items():
             assert seen.get(name) == colour, (state, name, seen)
+        squares = page.evaluate("() => [...document.querySelectorAll('.kpi-title span')]"
+                                ".map(e => getComputedStyle(e).color)")
+        assert squares == [rgb(c) for c in want.values()], (state, squares)  # KPI rows too
         page.close()
+
+
+def rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
 
 
 def test_lab_editor_is_monospace_and_edited_yaml_marks_the_results(server: str, browser) -> None:
