@@ -65,9 +65,14 @@ def queue_waits(mode: str, tasks: pd.DataFrame, requests: pd.DataFrame,
     return waits[arrival >= warmup]
 
 
+def reasons(tasks: pd.DataFrame, state: str) -> dict[str, int]:
+    """How many tasks ended in ``state``, by reason."""
+    rows = tasks.loc[tasks["state"] == state, "reason"].astype(str)
+    return {str(k): int(v) for k, v in rows.value_counts().sort_index().items()}
+
+
 def dead_letter_reasons(tasks: pd.DataFrame) -> dict[str, int]:
-    dead = tasks.loc[tasks["state"] == "dead_lettered", "reason"].astype(str)
-    return {str(k): int(v) for k, v in dead.value_counts().sort_index().items()}
+    return reasons(tasks, "dead_lettered")
 
 
 def lag_summary(timeseries: pd.DataFrame) -> dict[str, Any] | None:
@@ -108,11 +113,13 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
             "failed": task_counts["failed"],
             "dead_lettered": task_counts["dead_lettered"],
             "lost": task_counts["lost"],
+            "dropped": task_counts["dropped"],
             "duplicates": int(tasks["duplicates"].sum()),
             "retries": retries,
             "in_queue": task_counts["in_queue"],
             "in_progress": task_counts["in_progress"],
             "dead_lettered_by_reason": dead_letter_reasons(tasks),
+            "dropped_by_reason": reasons(tasks, "dropped"),
             "redeliveries": int(tasks["redeliveries"].sum()),
             "rejected_publishes": rejected,
         },

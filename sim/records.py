@@ -17,11 +17,14 @@ import pandas as pd
 NAN = float("nan")
 
 REQUEST_OUTCOMES = ("in_flight", "completed", "failed", "timed_out")
-TASK_STATES = ("in_queue", "in_progress", "succeeded", "failed", "dead_lettered", "lost")
+# A task's state only moves forward; every state from "succeeded" on is final (append new
+# final states at the end, so that ``state >= SUCCEEDED`` keeps meaning "settled").
+TASK_STATES = ("in_queue", "in_progress", "succeeded", "failed", "dead_lettered", "lost",
+               "dropped")
 ATTEMPT_OUTCOMES = ("running", "success", "failure", "killed")
 
 IN_FLIGHT, COMPLETED, FAILED, TIMED_OUT = range(4)
-IN_QUEUE, IN_PROGRESS, SUCCEEDED, TASK_FAILED, DEAD_LETTERED, LOST = range(6)
+IN_QUEUE, IN_PROGRESS, SUCCEEDED, TASK_FAILED, DEAD_LETTERED, LOST, DROPPED = range(7)
 RUNNING, SUCCESS, FAILURE, KILLED = range(4)
 
 

@@ -103,6 +103,8 @@ class Task(Strict):
     service: Distribution = LognormalDist(mean=0.8, cv=0.5)
     failure_rate: float = Field(default=0.0, ge=0, le=1, description="chance an attempt fails")
     poison_rate: float = Field(default=0.0, ge=0, le=1, description="tasks that always fail")
+    retry_on_soft_time_limit: bool = Field(
+        default=True, description="the task retries on SoftTimeLimitExceeded (else it fails)")
 
 
 class Downstream(Strict):
@@ -119,13 +121,19 @@ class RabbitMQBroker(Strict):
     overflow: Literal["drop-head", "reject-publish", "reject-publish-dlx"] = "drop-head"
     message_ttl: float = Field(default=0.0, ge=0, description="x-message-ttl, s; 0 = none")
     delivery_limit: int = Field(default=0, ge=0, description="quorum-queue delivery limit")
-    dead_letter: bool = Field(default=False, description="dead-letter tasks out of retries")
+    dead_letter: bool = Field(default=False, description="a dead-letter exchange is configured")
+    publish_retry_window: float = Field(default=1.0, ge=0, le=600,
+                                        description="client retries a publish this long, s")
 
 
 class RedisBroker(Strict):
     kind: Literal["redis"] = "redis"
     visibility_timeout: float = Field(default=3600.0, gt=0, description="seconds")
+    restore_interval: float = Field(default=100.0, gt=0, le=86_400,
+                                    description="seconds between kombu's restore sweeps")
     dead_letter: bool = False
+    publish_retry_window: float = Field(default=1.0, ge=0, le=600,
+                                        description="client retries a publish this long, s")
 
 
 class KafkaBroker(Strict):
@@ -136,6 +144,8 @@ class KafkaBroker(Strict):
     enable_auto_commit: bool = False
     auto_commit_interval: float = Field(default=5.0, gt=0, description="seconds")
     rebalance_pause: float = Field(default=3.0, ge=0, description="seconds")
+    session_timeout: float = Field(default=45.0, ge=0, le=86_400,
+                                   description="a dead consumer is noticed after, s")
     retry_topic: bool = False
 
 
@@ -170,17 +180,26 @@ class Workers(Strict):
         return float(match[1]) / _PER[match[2]]
 
 
+CELERY_DEFAULT_RETRY_DELAY = 180.0  # celery.app.task.Task.default_retry_delay (3 * 60)
+
+
 class Retry(Strict):
     max_retries: int = Field(default=3, ge=0, le=100)
     backoff: Literal["none", "fixed", "exponential"] = "exponential"
     base: float = Field(default=1.0, ge=0, description="first delay, seconds")
     cap: float = Field(default=60.0, ge=0, description="longest delay, seconds")
     jitter: Literal["none", "full", "equal", "decorrelated"] = "full"
+    jitter_whole_seconds: bool = Field(
+        default=False, description="full jitter draws whole seconds, as Celery's randrange")
 
     @model_validator(mode="before")
     @classmethod
     def _celery_aliases(cls, data: Any) -> Any:
-        """Celery's retry_backoff / retry_backoff_max / retry_jitter, with Celery's meaning."""
+        """Celery's retry_backoff / retry_backoff_max / retry_jitter, with Celery's meaning
+        (celery/app/autoretry.py and celery.utils.time.get_exponential_backoff_interval):
+        ``retry_backoff: false`` is the task's fixed ``default_retry_delay`` (180 s) without
+        jitter; a number is the backoff factor, rounded as Celery does (``int(max(1, x))``);
+        ``retry_backoff_max`` is a whole number of seconds (default 600)."""
         if not isinstance(data, dict) or not {"retry_backoff", "retry_backoff_max",
                                               "retry_jitter"} & set(data):
             return data
@@ -189,24 +208,36 @@ class Retry(Strict):
                            ("retry_jitter", "jitter")):
             if alias in data and key in data:
                 raise ValueError(f"{alias}: give either {alias} (Celery) or {key}, not both")
+        if "retry_backoff_max" in data:
+            cap = data.pop("retry_backoff_max")
+            data["cap"] = int(cap) if isinstance(cap, (int, float)) and cap >= 0 else cap
         backoff = data.pop("retry_backoff", None)
-        if backoff is not None:
-            if isinstance(backoff, bool):
-                data["backoff"] = "exponential" if backoff else "fixed"
-                if backoff:
-                    data.setdefault("base", 1.0)
-            elif isinstance(backoff, (int, float)) and backoff > 0:
-                data["backoff"], data["base"] = "exponential", float(backoff)
-            else:
+        if backoff is False:  # Celery's default: retry after default_retry_delay, no jitter
+            data.pop("retry_jitter", None)
+            data["backoff"], data["jitter"] = "fixed", "none"
+            data.setdefault("base", CELERY_DEFAULT_RETRY_DELAY)
+            data.setdefault("cap", max(CELERY_DEFAULT_RETRY_DELAY, data["base"]))
+        elif backoff is not None:
+            if not isinstance(backoff, (int, float)) or backoff <= 0:
                 raise ValueError(f"retry_backoff: must be true, false or a number > 0, "
                                  f"got {backoff!r}")
-            data.setdefault("cap", data.pop("retry_backoff_max", 600.0))
+            data["backoff"] = "exponential"
+            if backoff is True:
+                data.setdefault("base", 1.0)
+            else:
+                data["base"] = float(int(max(1.0, backoff)))
+            data.setdefault("cap", 600.0)
             data.setdefault("jitter", "full" if data.pop("retry_jitter", True) else "none")
-        if "retry_backoff_max" in data:
-            data["cap"] = data.pop("retry_backoff_max")
         if "retry_jitter" in data:
             data["jitter"] = "full" if data.pop("retry_jitter") else "none"
         return data
+
+    @model_validator(mode="after")
+    def _whole_seconds(self) -> Retry:
+        if self.jitter_whole_seconds and self.jitter != "full":
+            raise ValueError(f"jitter_whole_seconds: needs jitter: full, got jitter: "
+                             f"{self.jitter}")
+        return self
 
 
 # --- faults --------------------------------------------------------------------------------
@@ -217,6 +248,8 @@ class WorkerCrash(Strict):
     at: float = Field(ge=0, description="seconds")
     count: int = Field(default=1, ge=1, le=1000, description="workers that crash")
     restart_after: float | None = Field(default=None, ge=0, description="seconds; none = never")
+    scope: Literal["child", "worker"] = Field(
+        default="worker", description="one pool process (child) or the whole worker/machine")
 
 
 class BrokerOutage(Strict):
@@ -279,6 +312,14 @@ class Scenario(Strict):
         limits = (self.workers.soft_time_limit, self.workers.time_limit)
         if None not in limits and limits[0] > limits[1]:
             raise ValueError("workers.soft_time_limit: must be ≤ workers.time_limit")
+        for i, fault in enumerate(self.faults):
+            if isinstance(fault, WorkerCrash) and fault.scope == "child":
+                if self.broker.kind == "kafka":
+                    raise ValueError(f"faults.{i}.scope: child needs a Celery broker "
+                                     f"(rabbitmq or redis), got kafka")
+                if fault.restart_after is not None:
+                    raise ValueError(f"faults.{i}.restart_after: not with scope: child (the "
+                                     f"pool replaces a killed child at once)")
         return self
 
     def to_dict(self) -> dict[str, Any]:

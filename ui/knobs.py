@@ -92,11 +92,13 @@ KNOBS: tuple[Knob, ...] = (
          "How many messages a worker reserves per slot before it has room. High values let a "
          "busy worker hoard jobs while others sit idle.", "int", 1, 50, 1, "Workers"),
     Knob("acks_late", "workers.acks_late", "Acknowledge late (acks_late)",
-         "On: a job is confirmed only when it finishes, so a crash re-delivers it. Off: it is "
-         "confirmed when it starts, so a crash loses it.", "bool", group="Workers"),
+         "On: a job is confirmed only when it finishes, so a lost worker's jobs are delivered "
+         "again (on Redis after the visibility timeout). Off: it is confirmed when it starts, "
+         "so a lost worker loses it.", "bool", group="Workers"),
     Knob("reject_on_lost", "workers.task_reject_on_worker_lost", "Re-queue if its worker dies",
-         "Celery's task_reject_on_worker_lost, with acks_late: on, a job whose worker died is "
-         "put back in the queue and runs again; off, it is marked failed.", "bool",
+         "Celery's task_reject_on_worker_lost, with acks_late: on, a job whose pool process "
+         "died is put back in the queue and runs again; off, it is marked failed "
+         "(WorkerLostError).", "bool",
          group="Workers"),
     Knob("rate_limit", "workers.rate_limit", "Rate limit per worker (tasks/s; 0 = none)",
          "Celery's rate_limit: each worker process starts at most this many jobs per second, "

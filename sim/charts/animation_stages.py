@@ -18,7 +18,8 @@ from sim.runner import Result
 WAITING, THREAD, QUEUE, BACKOFF, WORKER, DONE, FAILED, DEAD, LOST = range(9)
 STAGES = ("waiting", "thread", "queue", "backoff", "worker",
           "done", "failed", "dead_lettered", "lost")
-OUTCOME_STAGE = {"succeeded": DONE, "failed": FAILED, "dead_lettered": DEAD, "lost": LOST}
+OUTCOME_STAGE = {"succeeded": DONE, "failed": FAILED, "dead_lettered": DEAD, "lost": LOST,
+                 "dropped": LOST}  # discarded by the broker: gone, like a lost task
 
 # what an entity is doing (the colour of its dot)
 (S_WAITING, S_HANDLER, S_QUEUED, S_RUNNING, S_BACKOFF, S_DONE, S_FAILED, S_DEAD, S_LOST,
@@ -140,7 +141,7 @@ def crash_windows(result: Result) -> list[tuple[float, float, list[int]]]:
         return []
     return [(float(f.at), float(f.at + f.restart_after) if f.restart_after is not None else np.inf,
              list(range(min(f.count, sc.workers.count))))
-            for f in sc.faults if f.kind == "worker_crash"]
+            for f in sc.faults if f.kind == "worker_crash" and f.scope == "worker"]
 
 
 def queue_lanes(result: Result) -> tuple[list[str], str | None]:

@@ -51,8 +51,8 @@ KPIS: tuple[Kpi, ...] = (
     ("retries", lambda s: s["tasks"]["retries"], "", True,
      "Attempts that had to be repeated because the job failed."),
     ("tasks failed or lost", lambda s: s["tasks"]["failed"] + s["tasks"]["dead_lettered"]
-     + s["tasks"]["lost"], "", True,
-     "Jobs that never succeeded: failed after all retries, dead-lettered, or lost."),
+     + s["tasks"]["lost"] + s["tasks"].get("dropped", 0), "", True,
+     "Jobs that never succeeded: failed, dead-lettered, dropped by the broker, or lost."),
 )
 # shown only when some run on the page has a non-zero value
 OPTIONAL_KPIS: tuple[Kpi, ...] = (

@@ -30,6 +30,11 @@ def _window(system: System, fault: Any, end: float | None, begin: Callable[[], N
 
 def _worker_crash(system: System, fault: WorkerCrash) -> dict[str, Any]:
     victims = system.broker.consumers[: fault.count]
+    if fault.scope == "child":  # one pool process per victim; the pool replaces it at once
+        return _window(system, fault, fault.at,
+                       lambda: [system.broker.crash(consumer, "child") for consumer in victims],
+                       lambda: None,
+                       f"{len(victims)} pool process{'es' if len(victims) > 1 else ''} killed")
     end = fault.at + fault.restart_after if fault.restart_after is not None else None
     return _window(system, fault, end,
                    lambda: [system.broker.crash(consumer) for consumer in victims],

@@ -3,8 +3,8 @@ keeps every task's fate, and ends the run.
 
 The run ends when arrivals have stopped and nothing is left in the system (drained), at the
 drain limit, or early when the requests and task copies in the system reach the overload bound.
-A task's fate is settled once (succeeded, failed, dead-lettered with a reason, or lost); a copy
-that completes after that is counted as a duplicate run.
+A task's fate is settled once (succeeded, failed, dead-lettered or dropped with a reason, or
+lost); a copy that completes after that is counted as a duplicate run.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sim.model.task import Delivery, Message, TaskSizes
 from sim.model.web import HANDLERS
 from sim.records import (
     DEAD_LETTERED,
+    DROPPED,
     IN_FLIGHT,
     IN_PROGRESS,
     IN_QUEUE,
@@ -64,7 +65,7 @@ class System:
         self.resend_sizes = TaskSizes(scenario, self.streams, prefix="resend/")
         self.redelivery_sizes = TaskSizes(scenario, self.streams, prefix="redelivery/")
         self.retrier = Retrier(scenario.retry, self.streams.uniforms("retry_jitter").next,
-                               self.env)
+                               self.env, scenario.task.retry_on_soft_time_limit)
         self.downstream = Downstream(self)
         self.broker: Broker = broker_kind(self)
         self.retry_level = levels["retry_waiting"]
@@ -171,17 +172,6 @@ class System:
         self.in_system += 1
         return Message(task, rid, sizes, self.scenario.retry.base)
 
-    def publish_task(self, rid: int, sizes: tuple) -> bool:
-        """Publish a new task; False (and no task) if the broker refused it."""
-        msg = self.new_message(rid, sizes)
-        if self.broker.publish(msg):
-            return True
-        self.rejected_publishes += 1
-        if not self.is_settled(msg.task):  # reject-publish: the caller is told, task failed
-            self.settle(msg.task, TASK_FAILED, "publish_rejected")
-        self.gone()
-        return False
-
     def mark_running(self, task: int) -> None:
         if self.rec.task_state[task] < SUCCEEDED:
             self.rec.task_state[task] = IN_PROGRESS
@@ -205,12 +195,14 @@ class System:
         return self.retrier.retries
 
     def attempt_done(self, delivery: Delivery, ok: bool, decision: RetryDecision | None = None,
-                     retry_into: Callable[[Message], bool] | None = None) -> None:
+                     retry_into: Callable[[Message], bool] | None = None,
+                     error: str = "") -> None:
         """A consumer finished an attempt: done, retry after a countdown, or give up.
 
         ``decision`` is the retry decision if the consumer already asked for it (Kafka decides
-        before it moves on); otherwise it is asked here, with the broker's dead-letter setting.
-        A retry is published again with ``retry_into`` (default: the broker's publish)."""
+        before it moves on); otherwise it is asked here, with the broker's dead-letter setting
+        and the attempt's ``error`` (a time limit). A retry goes to ``retry_into`` after the
+        delay (Kafka's retry topic), else to the broker's ``retry``."""
         msg = delivery.msg
         if self.is_settled(msg.task):  # another copy already settled it
             if ok:
@@ -222,24 +214,35 @@ class System:
             self.gone()
             return
         if decision is None:
-            decision = self.retrier.decide(msg, self.broker.dead_letter_exhausted)
+            decision = self.retrier.decide(msg, self.broker.dead_letter_exhausted, error)
         if not decision.retry:
             state = DEAD_LETTERED if decision.action == DEAD_LETTER else TASK_FAILED
             self.settle(msg.task, state, decision.reason)
             self.gone()
             return
         self.rec.task_state[msg.task] = IN_QUEUE
+        if retry_into is None:
+            self.broker.retry(msg, decision.delay)
+        else:
+            self.retry_later(msg, decision.delay, retry_into)
+
+    def retry_later(self, msg: Message, delay: float,
+                    publish: Callable[[Message], bool]) -> None:
+        """Wait out the retry delay (counted as waiting), then publish the retry."""
         self.retry_level.add(self.env.now, 1)
-        publish = retry_into or self.broker.publish
-        self.env.timeout(decision.delay).callbacks.append(
-            lambda _e: self._republish(msg, publish))
+        self.env.timeout(delay).callbacks.append(lambda _e: self._republish(msg, publish))
 
     def _republish(self, msg: Message, publish: Callable[[Message], bool]) -> None:
         self.retry_level.add(self.env.now, -1)
         if not publish(msg):
-            self.rejected_publishes += 1
-            self.settle(msg.task, TASK_FAILED, "publish_rejected")
-            self.gone()
+            self.publish_refused(msg)
+
+    def publish_refused(self, msg: Message) -> None:
+        """The broker refused a publish (new task or retry): the caller is told and the task
+        fails (unless the broker dead-lettered it: reject-publish-dlx)."""
+        self.rejected_publishes += 1
+        self.settle(msg.task, TASK_FAILED, "publish_rejected")
+        self.gone()
 
     def task_lost(self, delivery: Delivery, reason: str) -> None:
         self.settle(delivery.msg.task, LOST, reason)
@@ -252,6 +255,11 @@ class System:
     def dead_letter(self, msg: Message, reason: str) -> None:
         """The broker dead-lettered a message it held (expired, overflow, delivery limit)."""
         self.settle(msg.task, DEAD_LETTERED, reason)
+        self.gone()
+
+    def drop(self, msg: Message, reason: str) -> None:
+        """The broker discarded a message it held, with no dead-letter exchange to take it."""
+        self.settle(msg.task, DROPPED, reason)
         self.gone()
 
     def dead_letter_new(self, msg: Message, reason: str) -> None:

@@ -25,6 +25,7 @@ class Message:
         "attempt",
         "deliveries",
         "enqueued",
+        "eta",
         "expires",
         "first_ok",
         "key",
@@ -32,6 +33,7 @@ class Message:
         "request",
         "services",
         "task",
+        "waiting",
     )
 
     def __init__(self, task: int, request: int, sizes: tuple, base_delay: float) -> None:
@@ -43,6 +45,8 @@ class Message:
         self.expires = float("inf")
         self.previous_delay = base_delay
         self.deliveries = 0  # redeliveries so far
+        self.eta = 0.0  # a retry's countdown ends then (Celery ETA); 0 = run when delivered
+        self.waiting = False  # counted as waiting for its ETA (not in the queue depth)
 
     def service_time(self) -> float:
         return self.services[min(self.attempt, len(self.services) - 1)]
@@ -60,13 +64,17 @@ class Message:
 class Delivery:
     """One hand-over of a message to a consumer (a delivery tag)."""
 
-    __slots__ = ("acked", "attempt_row", "killed", "msg", "stale")
+    __slots__ = ("acked", "attempt_row", "channel", "delivered", "killed", "msg", "released",
+                 "stale")
 
-    def __init__(self, msg: Message) -> None:
+    def __init__(self, msg: Message, delivered: float = 0.0) -> None:
         self.msg = msg
+        self.delivered = delivered  # when the broker handed it over
         self.acked = False
-        self.killed = False
+        self.killed = False  # its consumer is done with it (crashed, or killed the attempt)
         self.stale = False  # the broker gave the message to someone else meanwhile
+        self.released = False  # the broker no longer holds it as unacknowledged
+        self.channel = 0  # the consumer's connection it came on (see Worker.channel)
         self.attempt_row = -1
 
 

@@ -3,7 +3,8 @@
 A request waits for a free thread (``web.workers``), runs the handler's own work, then either
 runs the task inline while holding the thread (sync: every attempt calls the downstream, with the
 retry policy's waits in between) or publishes a message to the broker and answers at once
-(async). A publish the broker refuses (publisher confirms) makes the request fail visibly.
+(async). A publish the broker refuses (publisher confirms) makes the request fail visibly;
+while the broker is down the client first retries for ``broker.publish_retry_window`` seconds.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class AsyncRequest:
         threads = system.threads
         if web_time == 0 and threads.free and not threads.waiting:
             system.rec.req_start[rid] = system.env.now  # a free thread, no time: answer now
-            self._answer()
+            self._send(False)
             return
         wait = threads.acquire()
         if wait is None:
@@ -54,12 +55,67 @@ class AsyncRequest:
             self._publish(None)
 
     def _publish(self, _event: object) -> None:
-        self.system.threads.release()
-        self._answer()
+        self._send(True)
 
-    def _answer(self) -> None:
-        accepted = self.system.publish_task(self.rid, self.sizes)
-        self.system.respond(self.rid, COMPLETED if accepted else FAILED)
+    def _send(self, holding: bool) -> None:
+        """Publish; ``holding`` a web thread (not on the no-work fast path)."""
+        system = self.system
+        broker = system.broker
+        if broker.down and broker.publish_retry_window > 0:
+            if not holding:
+                system.threads.acquire()  # a thread was free: the retrying call keeps it
+            PublishRetry(system, self.rid, self.sizes)
+            return
+        msg = system.new_message(self.rid, self.sizes)
+        if broker.publish(msg):
+            if holding:
+                system.threads.release()
+            system.respond(self.rid, COMPLETED)
+        else:
+            if holding:
+                system.threads.release()
+            system.publish_refused(msg)
+            system.respond(self.rid, FAILED)
+
+
+class PublishRetry:
+    """The client library retries a publish the broker refused because it is down
+    (Celery's ``task_publish_retry_policy``: waits growing by 0.2 s up to 1 s, celery/app/
+    defaults.py), holding the web thread, for ``broker.publish_retry_window`` seconds; then
+    the request fails. The task exists from the moment the broker takes it (or the client
+    gives up)."""
+
+    STEP, LONGEST = 0.2, 1.0
+
+    __slots__ = ("deadline", "last", "rid", "sizes", "system", "tries")
+
+    def __init__(self, system: System, rid: int, sizes: tuple) -> None:
+        self.system, self.rid, self.sizes = system, rid, sizes
+        self.deadline = system.env.now + system.broker.publish_retry_window
+        self.tries = 0
+        self.last = False
+        self._later()
+
+    def _later(self) -> None:
+        now = self.system.env.now
+        self.tries += 1
+        at = now + min(self.STEP * self.tries, self.LONGEST)
+        if at >= self.deadline:
+            at, self.last = self.deadline, True
+        self.system.env.timeout(at - now).callbacks.append(self._try)
+
+    def _try(self, _event: object) -> None:
+        system = self.system
+        if system.broker.down and not self.last:
+            self._later()
+            return
+        system.threads.release()
+        msg = system.new_message(self.rid, self.sizes)
+        if system.broker.publish(msg):
+            system.respond(self.rid, COMPLETED)
+        else:
+            system.publish_refused(msg)
+            system.respond(self.rid, FAILED)
 
 
 def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Generator:

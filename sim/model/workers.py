@@ -1,12 +1,28 @@
 """Background workers (Celery-like) consuming from a queue broker (RabbitMQ or Redis).
 
-A worker has ``concurrency`` slots and may hold ``prefetch_multiplier × concurrency``
-unacknowledged messages. With early acknowledgement (Celery's default) a message is acknowledged
-when it *starts*, so a busy worker keeps reserving more, which then wait behind it; with
-``acks_late`` it is acknowledged when it finishes. ``rate_limit`` spaces task starts per worker
-(Celery: per worker instance, not global); ``soft_time_limit``/``time_limit`` end an attempt that
-runs too long (a failure that follows the retry policy). A crash kills running attempts and
-returns unacknowledged messages to the broker; acknowledged-but-unfinished tasks are lost.
+A worker has ``concurrency`` slots (prefork pool processes) and may hold
+``prefetch_multiplier × concurrency`` unacknowledged messages. With early acknowledgement
+(Celery's default) a message is acknowledged when it *starts*, so a busy worker keeps reserving
+more, which then wait behind it; with ``acks_late`` it is acknowledged when it finishes.
+``rate_limit`` spaces task starts per worker (Celery: per worker instance, not global).
+
+Retries with a countdown arrive as messages with an ETA: the worker holds them, unacknowledged
+and outside its prefetch window (Celery raises the prefetch count for each), until they are due.
+
+Time limits (celery/worker/request.py ``on_timeout``): ``time_limit`` kills the pool process, the
+attempt fails with ``TimeLimitExceeded`` and is not retried; ``soft_time_limit`` raises
+``SoftTimeLimitExceeded`` inside the task, which retries on it if
+``task.retry_on_soft_time_limit``.
+
+Crashes (``worker_crash`` faults), as Celery does it (celery/worker/request.py ``on_failure``):
+
+- ``scope: child``: one pool process dies (``WorkerLostError``) and the pool replaces it. An
+  early-acked task is recorded as failed; with ``acks_late`` the message is requeued if
+  ``task_reject_on_worker_lost``, otherwise acknowledged and the task failed.
+- ``scope: worker``: the whole worker (or its machine) is gone. Early-acked running tasks are
+  lost; every unacknowledged message (acks_late running tasks, prefetched and ETA-held ones)
+  goes back to the broker with the connection: RabbitMQ requeues at once, Redis only when a
+  restore sweep finds it past the visibility timeout.
 """
 
 from __future__ import annotations
@@ -16,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from sim.model.retry import SOFT_TIME_LIMIT, TIME_LIMIT
 from sim.model.task import Delivery
 from sim.records import FAILURE, IN_PROGRESS, KILLED, SUCCEEDED, SUCCESS, Level
 
@@ -39,15 +56,20 @@ class Worker:
         self.prefetch = cfg.prefetch_multiplier * cfg.concurrency
         self.acks_late = cfg.acks_late
         self.reject_on_lost = cfg.task_reject_on_worker_lost
-        limits = [x for x in (cfg.soft_time_limit, cfg.time_limit) if x is not None]
-        self.time_limit = min(limits) if limits else None
+        # the first limit to strike ends the attempt (soft_time_limit ≤ time_limit)
+        if cfg.soft_time_limit is not None:
+            self.time_limit, self.limit_error = cfg.soft_time_limit, SOFT_TIME_LIMIT
+        else:
+            self.time_limit, self.limit_error = cfg.time_limit, TIME_LIMIT
         rate = cfg.rate_per_second()
         self.spacing = 1.0 / rate if rate else 0.0
         self.next_start = 0.0
         self.waking = False
         self.alive = True
-        self.unacked = 0
+        self.unacked = 0  # deliveries in the prefetch window (held ETA retries are not)
+        self.channel = 0  # the connection generation: a new one after each connection loss
         self.reserved: deque[Delivery] = deque()
+        self.held: dict[Delivery, None] = {}  # ETA retries waiting to be due, in order
         self.running: dict[Delivery, simpy.Event] = {}
         self.busy = Level()
         self.all_busy = system.rec.levels["worker_busy"]
@@ -59,7 +81,27 @@ class Worker:
         return self.alive and self.unacked < self.prefetch
 
     def deliver(self, delivery: Delivery) -> None:
-        """The broker hands this worker a message (it counts against the prefetch window)."""
+        """The broker hands this worker a message (it counts against the prefetch window,
+        unless it is a retry to hold until its ETA)."""
+        delivery.channel = self.channel
+        msg = delivery.msg
+        if msg.eta:
+            if msg.eta > self.env.now:
+                self.held[delivery] = None
+                self.env.timeout(msg.eta - self.env.now).callbacks.append(
+                    lambda _e: self._due(delivery))
+                return
+            self.broker.due(msg)
+        self.unacked += 1
+        self.reserved.append(delivery)
+        self._fill()
+
+    def _due(self, delivery: Delivery) -> None:
+        """A held retry's ETA has come: it joins the reserved tasks."""
+        if delivery not in self.held:  # the worker lost it meanwhile (crash, outage)
+            return
+        del self.held[delivery]
+        self.broker.due(delivery.msg)
         self.unacked += 1
         self.reserved.append(delivery)
         self._fill()
@@ -93,7 +135,8 @@ class Worker:
         states = self.rec.task_state
         if states[msg.task] < SUCCEEDED:
             states[msg.task] = IN_PROGRESS
-        done = self.downstream.begin(msg.service_time(), msg.succeeds(), self.time_limit)
+        done = self.downstream.begin(msg.service_time(), msg.succeeds(), self.time_limit,
+                                     self.limit_error)
         done.callbacks.append(lambda event: self._finish(delivery, event))
         self.running[delivery] = done
         if not self.acks_late:
@@ -101,13 +144,15 @@ class Worker:
 
     def _ack(self, delivery: Delivery) -> None:
         delivery.acked = True
-        self.unacked -= 1
-        self.broker.acked(self, delivery)
+        if delivery.channel == self.channel:  # an ack on a closed connection goes nowhere
+            self.unacked -= 1
+            self.broker.acked(self, delivery)
 
     def _finish(self, delivery: Delivery, event: simpy.Event) -> None:
         if delivery.killed:
             return  # a crash already accounted for it
-        ok = bool(event.value)
+        value = event.value
+        ok = value is True
         now = self.env.now
         self.rec.end_attempt(delivery.attempt_row, now, SUCCESS if ok else FAILURE)
         del self.running[delivery]
@@ -116,43 +161,92 @@ class Worker:
         self.all_busy.add(now, -1)
         if self.acks_late:
             self._ack(delivery)
-        self.system.attempt_done(delivery, ok)
+        if ok or value is False:
+            self.system.attempt_done(delivery, ok)
+        else:  # a time limit struck
+            self.system.attempt_done(delivery, False, error=value)
         self._fill()
         self.broker.credit(self)
 
+    def _kill(self, delivery: Delivery, event: simpy.Event) -> None:
+        """Stop a running attempt (its process died)."""
+        now = self.env.now
+        delivery.killed = True
+        if isinstance(event, simpy.Process) and event.is_alive:
+            event.interrupt("worker lost")
+        self.rec.end_attempt(delivery.attempt_row, now, KILLED)
+        self.busy.add(now, -1)
+        self.all_busy.add(now, -1)
+
     # --- crashing ---------------------------------------------------------------------
+    def kill_child(self) -> None:
+        """One pool process dies (WorkerLostError) while running the oldest task; the worker
+        lives on and the pool replaces the process at once."""
+        if not self.alive or not self.running:
+            return
+        delivery, event = next(iter(self.running.items()))
+        del self.running[delivery]
+        self._kill(delivery, event)
+        self.free += 1
+        if delivery.acked:  # early ack: the broker forgot it; Celery records the failure
+            self.system.task_failed(delivery, "WorkerLostError")
+        elif self.reject_on_lost:  # reject(requeue=True)
+            self.queue_level.add(self.env.now, 1)  # waiting again
+            if delivery.channel == self.channel:
+                self.unacked -= 1
+            self.broker.requeue(delivery)
+        else:  # acks_on_failure_or_timeout: acknowledged, recorded as failed
+            self._ack(delivery)
+            self.system.task_failed(delivery, "WorkerLostError")
+        self._fill()
+        self.broker.credit(self)
+
     def crash(self) -> None:
-        """The process dies: running attempts are killed, unacked messages go back."""
+        """The whole worker (or its machine) is gone: running attempts are killed;
+        early-acked ones are lost; every unacknowledged message goes back with the
+        connection (when, depends on the broker)."""
         if not self.alive:
             return
         now = self.env.now
         self.alive = False
         broker = self.broker
         for delivery, event in list(self.running.items()):
-            delivery.killed = True
-            if isinstance(event, simpy.Process) and event.is_alive:
-                event.interrupt("worker crash")
-            self.rec.end_attempt(delivery.attempt_row, now, KILLED)
-            self.busy.add(now, -1)
-            self.all_busy.add(now, -1)
+            self._kill(delivery, event)
             if delivery.acked:
                 self.system.task_lost(delivery, "worker_lost")
-            elif self.reject_on_lost:
-                broker.requeue(delivery)
             else:
-                self.system.task_failed(delivery, "worker_lost")
-        for delivery in self.reserved:
-            delivery.killed = True  # this delivery is over; the broker may deliver it again
-            self.queue_level.add(now, -1)  # it leaves this worker; requeue counts it again
-            broker.requeue(delivery)
+                self.queue_level.add(now, 1)  # waiting again
+                broker.connection_lost(delivery)
         self.running.clear()
-        self.reserved.clear()
-        self.unacked = 0
+        self._drop_unacked()
         self.free = self.concurrency
+
+    def _drop_unacked(self) -> None:
+        """The worker lets go of its prefetched and held messages (they go back to the
+        broker with the connection; they stay counted where they wait)."""
+        broker = self.broker
+        lost = [*self.reserved, *self.held]
+        self.reserved.clear()
+        self.held.clear()
+        self.unacked = 0
+        self.channel += 1
+        for delivery in lost:
+            delivery.killed = True
+            broker.connection_lost(delivery)
+
+    def connection_closed(self) -> None:
+        """The broker connection dropped (broker outage): prefetched and held messages are
+        forgotten (Celery's consumer ``on_close``), running tasks go on, but the acks of
+        acks_late ones go nowhere: the broker redelivers those messages."""
+        if not self.alive:
+            return
+        for delivery in self.running:
+            if not delivery.acked and not delivery.stale:
+                self.broker.lost_ack(delivery)
+        self._drop_unacked()
 
     def restart(self) -> None:
         if self.alive:
             return
         self.alive = True
-        self.broker.credit(self)
-
+        self.broker.restarted(self)

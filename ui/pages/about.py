@@ -34,6 +34,51 @@ SIMPLIFIED = """
   before drawing a conclusion.
 """
 
+FAILURES = """
+**How failures behave, and where that comes from.** The simulator follows what Celery 5,
+kombu 5, RabbitMQ and Kafka do; the source named in brackets is where to check.
+
+* **A pool process dies** (`worker_crash` with `scope: child`): the worker lives on and
+  replaces the process. The task is recorded as failed with `WorkerLostError` - with early
+  acknowledgement too, so it is not silently lost; with `acks_late` the message is put back
+  only if `task_reject_on_worker_lost` is set (Celery, `celery/worker/request.py`,
+  `Request.on_failure`).
+* **A whole worker or its machine is lost** (`scope: worker`, the default): tasks it had
+  already acknowledged (early ack) are lost; every unacknowledged message (running `acks_late`
+  tasks, prefetched ones, countdown retries it was holding) goes back. RabbitMQ does that at
+  once, when the connection closes. Redis has no such link: kombu keeps delivered messages
+  in an "unacked" set and live workers sweep it, putting back those older than
+  `visibility_timeout`, about every 100 s (`broker.restore_interval`; kombu
+  `kombu/transport/redis.py`, `QoS.restore_visible`, called every 10 s and scanning on
+  every 10th call in kombu 5.3–5.6).
+* **Countdown retries** (`retry(countdown=...)`): the retry is published at once with an ETA
+  and a worker holds it, unacknowledged, until it is due. On Redis a countdown longer than
+  the visibility timeout is therefore restored while held, and the task runs twice (Celery
+  documentation, "Using Redis: visibility timeout").
+* **Time limits**: `time_limit` kills the process; the attempt fails with
+  `TimeLimitExceeded` and is not retried. `soft_time_limit` raises `SoftTimeLimitExceeded`
+  inside the task, which retries on it when `task.retry_on_soft_time_limit` (Celery,
+  `Request.on_timeout`).
+* **Kafka**: a crashed consumer is noticed after `session_timeout` (session.timeout.ms,
+  45 s by default since Kafka 3.0); until then its partitions stall while the others keep
+  consuming; then the group rebalances and pauses.
+* **Dropped or dead-lettered**: messages RabbitMQ throws away (queue full with drop-head,
+  expired, over the delivery limit) are dead-lettered only if a dead-letter exchange is set
+  (`broker.dead_letter`); otherwise they are dropped (`tasks.dropped`, with the reason). A
+  task out of retries fails, or is dead-lettered as `rejected` with a dead-letter exchange.
+* **Broker outage**: every connection closes, so unacknowledged messages go back and
+  `acks_late` tasks still running run a second time (RabbitMQ at once, Redis after the
+  visibility timeout). A publish during the outage is retried by the client for
+  `broker.publish_retry_window` (1 s; Celery's `task_publish_retry_policy` waits 0, 0.2,
+  0.4 s between tries, `celery/app/defaults.py`) while the request holds its web thread;
+  then the request fails.
+* **Celery's retry options**: `retry_backoff: false` means the task's fixed
+  `default_retry_delay` of 180 s, no jitter; a numeric `retry_backoff` is rounded to
+  `int(max(1, x))` seconds; full jitter in Celery draws whole seconds, `randrange(d + 1)`
+  (`retry.jitter_whole_seconds: true`; `celery/app/autoretry.py`,
+  `celery.utils.time.get_exponential_backoff_interval`).
+"""
+
 DEFINITIONS = (
     ("response time", "from a request's arrival until its response leaves the web tier "
      "(success or error). Timed-out requests are counted apart and left out of the percentiles."),
@@ -57,25 +102,29 @@ GLOSSARY = """
 * **Prefetch (prefetch_multiplier)** — how many messages a worker reserves per slot ahead of
   time. High values make fast, idle workers wait while a busy one sits on a pile of messages.
 * **Ack (acks_late)** — the worker's "done" note to the broker. Early ack: the message is
-  forgotten when the task starts (a crash loses it). Late ack: only when it ends (a crash makes
-  the broker deliver it again, so it may run twice).
+  forgotten when the task starts (a lost worker loses it). Late ack: only when it ends (a
+  lost worker makes the broker deliver it again - on Redis only after the visibility
+  timeout - so it may run twice).
 * **Retry, back-off, jitter** — trying a failed task again, after waiting (fixed or doubling
   each time, up to a cap), with a random spread so that failures do not all retry together.
-* **Dead-letter** — where a message goes when it is given up on, for a human to inspect. The
-  task chart names the reason: out of retries, queue full (max length), expired (TTL), or
-  delivered too many times (delivery limit).
+* **Dead-letter, dropped** — a dead-letter exchange keeps the messages a queue gives up on,
+  for a human to inspect; without one they are simply dropped. The task chart names the
+  reason: out of retries, queue full (max length), expired (TTL), or delivered too many times
+  (delivery limit).
 * **Poison message** — a task that can never succeed (say, a malformed payload): it uses up
   every retry, then fails or is dead-lettered.
 * **Redelivery, duplicate** — the broker hands a message out again (its worker crashed, or a
   Redis visibility timeout ran out). If the first run was still going, the task runs twice.
 * **Lost task** — with early acknowledgement the broker has already forgotten a message when
-  its worker dies mid-task, so nobody runs it again.
+  its worker (or machine) dies mid-task, so nobody runs it again. When only a pool process
+  dies, Celery records the task as failed (`WorkerLostError`) instead.
 * **Partition, consumer lag (Kafka)** — a topic is split into ordered partitions, each read by
   one consumer; lag is how many messages a partition's consumer is behind. Messages with the
   same key share a partition, so a hot key makes one partition (and its consumer) the
   bottleneck while the others idle.
 * **Rate limit, time limits** — Celery's `rate_limit` caps how many tasks a worker starts per
-  second; `soft_time_limit` and `time_limit` stop a task that runs too long.
+  second; `soft_time_limit` raises an exception inside a task that runs too long (it may
+  retry), `time_limit` kills it (a failure, never retried).
 * **Downstream** — the outside service a task calls (mail server, payment gateway). It may
   take only so many calls at once, and callers may give up on slow calls.
 * **Time-out, client retry, retry storm** — a user who waits too long gives up and often tries
@@ -111,6 +160,7 @@ def render() -> None:
     st.title("About Async Lab")
     st.markdown(MODELLED)
     st.markdown(SIMPLIFIED)
+    st.markdown(FAILURES)
     st.subheader("Definitions")
     st.markdown("\n".join(f"* **{term}** — {meaning}" for term, meaning in DEFINITIONS))
     st.subheader("Glossary")

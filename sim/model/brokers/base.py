@@ -34,7 +34,12 @@ class Broker(ABC):
     """A broker with its consumers, as seen by ``System``."""
 
     consumers: Sequence[Consumer]  # faults crash the first ``count`` of them
-    dead_letter_exhausted: bool  # tasks out of retries are dead-lettered (not just failed)
+    # the reason under which a task given up after its retries is dead-lettered; "" if there
+    # is no dead-letter destination (the task is then recorded as failed)
+    dead_letter_exhausted: str
+    publish_retry_window: float  # how long a client retries a publish during an outage, s
+    down: int  # > 0 during a broker outage (outages may overlap)
+    system: System
 
     @abstractmethod
     def __init__(self, system: System) -> None: ...
@@ -48,9 +53,14 @@ class Broker(ABC):
     def publish(self, msg: Message) -> bool:
         """Accept a message (a new task or a retry); False if the broker refused it."""
 
+    def retry(self, msg: Message, delay: float) -> None:
+        """Publish a retry of ``msg`` ``delay`` seconds from now (a broker may do it at once,
+        with a countdown, as Celery does)."""
+        self.system.retry_later(msg, delay, self.publish)
+
     @abstractmethod
-    def crash(self, consumer: Consumer) -> None:
-        """A consumer dies (worker_crash fault)."""
+    def crash(self, consumer: Consumer, scope: str = "worker") -> None:
+        """A consumer dies (worker_crash fault): the whole worker, or one pool ``child``."""
 
     @abstractmethod
     def restart(self, consumer: Consumer) -> None:

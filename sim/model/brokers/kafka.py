@@ -5,9 +5,11 @@ consumer of the group (extra consumers sit idle) and is processed one message at
 order. A failing message retried in place blocks its partition (head-of-line blocking) unless
 ``retry_topic`` moves it to a separate retry lane; after ``max_retries`` it goes to the
 dead-letter topic. Offsets are committed after each message, or every ``auto_commit_interval``
-with ``enable_auto_commit``; after a consumer crash its partitions resume from the last commit,
-so messages processed since then run again. A consumer leaving or joining triggers an eager
-rebalance: every consumer pauses ``rebalance_pause`` seconds.
+with ``enable_auto_commit``. A crashed consumer is noticed only after ``session_timeout``
+(Kafka's session.timeout.ms, 45 s by default since Kafka 3.0): until then its partitions stall
+while the others keep consuming; then its partitions resume from the last commit, so messages
+processed since then run again. A consumer leaving or joining triggers an eager rebalance:
+every consumer pauses ``rebalance_pause`` seconds.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class Consumer:
         self.concurrency = concurrency
         self.free = concurrency
         self.alive = True
+        self.in_group = True  # still a group member (a dead one until its session times out)
+        self.deaths = 0
         self.waiting: deque[Partition] = deque()
         self.running: dict[Partition, Delivery] = {}
         self.busy = Level()
@@ -77,7 +81,8 @@ class KafkaBroker(Broker):
         self.down = 0
         self.paused = False
         self.generation = 0
-        self.dead_letter_exhausted = True
+        self.dead_letter_exhausted = "max_retries"  # the application's dead-letter topic
+        self.publish_retry_window = 0.0
         self._assign()
         if cfg.enable_auto_commit:
             self.env.timeout(cfg.auto_commit_interval).callbacks.append(self._auto_commit)
@@ -108,7 +113,8 @@ class KafkaBroker(Broker):
     # --- consuming --------------------------------------------------------------------
     def _kick(self, part: Partition) -> None:
         owner = part.owner
-        if owner is None or part.busy or not part.log or self.paused or self.down:
+        if owner is None or part.busy or not part.log or self.paused or self.down \
+                or not owner.alive:
             return
         if owner.free:
             self._run(owner, part)
@@ -184,7 +190,8 @@ class KafkaBroker(Broker):
 
     def _auto_commit(self, _event: object) -> None:
         for part in self.partitions:
-            part.uncommitted.clear()
+            if part.owner is not None and part.owner.alive:  # a dead consumer commits nothing
+                part.uncommitted.clear()
         if not self.system.stop.triggered:
             self.env.timeout(self.cfg.auto_commit_interval).callbacks.append(self._auto_commit)
 
@@ -207,19 +214,24 @@ class KafkaBroker(Broker):
             if generation != self.generation:
                 return
             self.paused = False
+            for consumer in self.consumers:  # the rebalance drops members that did not rejoin
+                if not consumer.alive and consumer.in_group:
+                    self._leave(consumer)
             self._assign()
             for part in self.partitions:
                 self._kick(part)
 
         self.env.timeout(pause).callbacks.append(resume)
 
-    def crash(self, consumer: Consumer) -> None:
-        """A consumer dies: its in-flight messages are killed; its partitions go back to the
-        last committed offset; the group rebalances."""
+    def crash(self, consumer: Consumer, scope: str = "worker") -> None:
+        """A consumer dies: its in-flight messages are killed and its partitions stall until
+        the group coordinator notices, ``session_timeout`` seconds later (no heartbeats);
+        then its partitions go back to the last committed offset and the group rebalances."""
         if not consumer.alive:
             return
         now = self.env.now
         consumer.alive = False
+        consumer.deaths += 1
         for part, delivery in list(consumer.running.items()):
             delivery.killed = True
             part.busy = False
@@ -233,10 +245,24 @@ class KafkaBroker(Broker):
             self.system.redelivered(delivery.msg)
         consumer.running.clear()
         consumer.free = consumer.concurrency
+        deaths = consumer.deaths
+
+        def session_expired(_event: object) -> None:
+            if consumer.deaths == deaths and not consumer.alive and consumer.in_group:
+                self._leave(consumer)
+                self._rebalance()
+
+        if self.cfg.session_timeout > 0:
+            self.env.timeout(self.cfg.session_timeout).callbacks.append(session_expired)
+        else:
+            session_expired(None)
+
+    def _leave(self, consumer: Consumer) -> None:
+        """A dead member leaves the group: its partitions resume from the last commit."""
+        consumer.in_group = False
         for part in self.partitions:
             if part.owner is consumer:
                 self._rewind(part)
-        self._rebalance()
 
     def _rewind(self, part: Partition) -> None:
         """Messages processed since the last commit are read again."""
@@ -250,9 +276,13 @@ class KafkaBroker(Broker):
         part.uncommitted.clear()
 
     def restart(self, consumer: Consumer) -> None:
+        """A new consumer process joins (before or after the old session expired)."""
         if consumer.alive:
             return
+        if consumer.in_group:  # its old session is replaced now
+            self._leave(consumer)
         consumer.alive = True
+        consumer.in_group = True
         self._rebalance()
 
     # --- broker-wide ------------------------------------------------------------------
