@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import typing
 
 import pytest
 
@@ -119,9 +118,11 @@ def test_at_least_twelve_scenarios_each_with_a_topic_and_a_one_line_description(
         assert scenario.description.strip() and "\n" not in scenario.description.strip()
 
 
-def test_the_topics_are_the_ones_the_schema_knows() -> None:
-    lesson_topics = typing.get_args(type(LESSONS[0].meta).model_fields["topic"].annotation)
-    assert set(lesson_topics) == set(TOPICS)
+def test_every_topic_has_a_lesson_and_an_unknown_topic_is_refused() -> None:
+    assert {lesson.meta.topic for lesson in LESSONS} == set(TOPICS)
+    data = LESSONS[0].meta.model_dump()
+    with pytest.raises(ValueError, match="topic"):
+        type(LESSONS[0].meta).model_validate({**data, "topic": "astrology"})
 
 
 def test_every_scenario_is_used_by_a_lesson() -> None:

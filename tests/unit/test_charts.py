@@ -157,10 +157,11 @@ def test_resample_caps_points_and_keeps_peaks() -> None:
 def test_theory_says_when_the_queue_is_unstable() -> None:
     busy = load_scenario("email_signup", {"arrivals.rate": 500, "duration": 5})
     prediction = theory_prediction(Result(busy, "sync", 1, {}, *[pd.DataFrame()] * 4))
-    assert prediction["wq"] is None and "unstable" in prediction["note"]
+    assert prediction["queue_wait_s"] is None and "unstable" in prediction["note"]
+    assert not prediction["applies"]
     calm = theory_prediction(Result(load_scenario("email_signup"), "async", 1, {},
                                     *[pd.DataFrame()] * 4))
-    assert 0 < calm["wq"] < 1
+    assert 0 < calm["queue_wait_s"] < 1
 
 
 def test_sweep_marks_overloaded_points() -> None:
