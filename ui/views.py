@@ -23,6 +23,7 @@ from sim.charts.export import (
 from sim.export import effective_yaml, summary_json
 from sim.runner import Result
 from ui.animation_view import render_animation
+from ui.knobs import plain_words
 from ui.runs import RunKey, figure, names
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -83,7 +84,7 @@ def show_warnings(results: Mapping[str, Result]) -> None:
     """The engine's warnings (overload, drain limit, ...) as clear boxes."""
     for label, result in results.items():
         for text in result.warnings:
-            st.warning(f"**{label}**: {text}", icon=":material/warning:")
+            st.warning(f"**{label}**: {plain_words(text)}", icon=":material/warning:")
 
 
 @lru_cache(maxsize=1)

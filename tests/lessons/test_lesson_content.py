@@ -134,3 +134,35 @@ def test_demo_scripts_say_what_to_click() -> None:
     for lesson in LESSONS:
         notes = " ".join(lesson.step_notes.values())
         assert re.search(r"\b(run|click|load|vote)\b", notes, re.I), lesson.id
+
+
+# --- plain words: students never read summary or scenario keys --------------------------------
+
+KEY_LIKE = re.compile(r"\b[a-z]+_[a-z_0-9]+\b|\b[a-z_]+\.[a-z_0-9.]+\b")
+
+
+def test_scenario_descriptions_name_knobs_in_words() -> None:
+    for sid in bundled_ids():
+        description = load_scenario(sid).description
+        assert not KEY_LIKE.search(description), (sid, KEY_LIKE.findall(description))
+
+
+def test_lesson_results_show_metrics_in_words() -> None:
+    from sim.lessons.words import metric_words
+
+    for lesson in LESSONS:
+        metrics = [c.metric for c in lesson.meta.expect if c.metric != "warnings"]
+        metrics += [s.predict.metric for s in lesson.meta.steps if s.predict.metric]
+        for metric in metrics:
+            words = metric_words(metric)
+            assert not KEY_LIKE.search(words), (lesson.id, metric, words)
+
+
+def test_engine_warnings_name_the_slider_not_the_key() -> None:
+    from ui.knobs import plain_words
+
+    text = ("drain limit: 3 requests/tasks still in the system; raise limits.max_drain; "
+            "retry.backoff and web.timeout matter")
+    words = plain_words(text)
+    assert "“Back-off”" in words and "“Users give up after (s; 0 = never)”" in words
+    assert "drain time limit" in words and not KEY_LIKE.search(words.replace("drain limit", ""))
