@@ -71,7 +71,8 @@ def load_sweep_figure(points: pd.DataFrame) -> go.Figure:
     if points["overloaded"].any():
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="overloaded (stopped)",
                                  marker={"symbol": "x", "size": 9, "color": GREY}))
-    style(fig, "Load sweep: p95 time as traffic grows (the hockey stick)",
+    style(fig, "Load sweep: p95 user wait (everyone) and task latency (succeeded tasks) as "
+          "traffic grows",
           "arrival rate (requests/s)", "p95 time (s, log scale)")
     fig.update_yaxes(type="log")
     fig.update_layout(hovermode="closest")
