@@ -162,7 +162,7 @@ def write_figure(fig: go.Figure, folder: str | Path, name: str, formats: Sequenc
                  notices: list[str] | None = None) -> list[Path]:
     """``fig`` as ``name.png|svg|html`` in ``folder``; without a browser the images are skipped
     with a notice (HTML is then written anyway)."""
-    from sim.charts.export import IMAGE_FORMATS, ExportUnavailable, figure_image, figure_html
+    from sim.charts.export import IMAGE_FORMATS, ExportUnavailable, figure_html, figure_image
     from sim.scenario import ScenarioError
 
     wanted = [f.strip().lower() for f in formats if f.strip()]

@@ -86,7 +86,7 @@ def _row(value: Any, order: int, reps: Replications, slo: Mapping[str, float]) -
 
 
 def capacity_plan(scenario: Scenario, slo: Mapping[str, float], knob: str = "workers.count",
-                  range: tuple[float, float] = (1, 64), reps: int = 10,  # noqa: A002
+                  range: tuple[float, float] = (1, 64), reps: int = 10,
                   mode: str | None = None, seed: int | None = None,
                   options: Options | None = None) -> Plan:
     """The smallest ``knob`` value in ``range`` whose replications meet every SLO (see the

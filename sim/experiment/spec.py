@@ -47,7 +47,7 @@ def spaced(start: float, stop: float, count: int) -> list[float | int]:
     """``count`` evenly spaced values from ``start`` to ``stop``; whole numbers stay whole."""
     values = np.linspace(float(start), float(stop), count)
     if all(isinstance(v, int) for v in (start, stop)) and np.allclose(values, np.round(values)):
-        return [int(round(v)) for v in values]
+        return [round(v) for v in values]
     return [round(float(v), 9) for v in values]
 
 
@@ -98,4 +98,4 @@ def parse_range(spec: str) -> tuple[float, float]:
     return low, high
 
 
-__all__ = ["MAX_VALUES", "parse_range", "parse_slo", "parse_vary", "parse_varies", "spaced"]
+__all__ = ["MAX_VALUES", "parse_range", "parse_slo", "parse_varies", "parse_vary", "spaced"]

@@ -13,9 +13,9 @@ two independent samples.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np

@@ -108,9 +108,9 @@ def test_sweep_uses_common_random_numbers_and_flags_overload_from_fields() -> No
 
 def test_sweep_rejects_unknown_keys_and_bad_values_before_running() -> None:
     scenario = load_scenario("email_signup")
-    with pytest.raises(ScenarioError, match="workers.cuont"):
+    with pytest.raises(ScenarioError, match=r"workers\.cuont"):
         sweep(scenario, {"workers.cuont": [1, 2]}, options=SERIAL)
-    with pytest.raises(ScenarioError, match="workers.count"):
+    with pytest.raises(ScenarioError, match=r"workers\.count"):
         sweep(scenario, {"workers.count": [1, 0]}, options=SERIAL)
 
 
@@ -148,7 +148,7 @@ def test_planner_says_when_nothing_in_range_meets_the_slo() -> None:
     plan = capacity_plan(scenario, {"queue_wait_s.mean": 0.001}, range=(1, 3), reps=2,
                          options=SERIAL)
     assert plan.answer is None and len(plan.points) == 1 and "No workers.count" in plan.sentence()
-    with pytest.raises(ScenarioError, match="--slo nope.p95"):
+    with pytest.raises(ScenarioError, match=r"--slo nope\.p95"):
         capacity_plan(scenario, {"nope.p95": 1}, range=(1, 3), reps=2, options=SERIAL)
     with pytest.raises(ScenarioError, match="--knob"):
         capacity_plan(scenario, {"queue_wait_s.mean": 1}, knob="broker.kind", reps=2,

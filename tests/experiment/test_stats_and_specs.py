@@ -7,7 +7,7 @@ import math
 import pytest
 from scipy import stats as scipy_stats
 
-from sim.experiment.spec import parse_range, parse_slo, parse_vary, parse_varies
+from sim.experiment.spec import parse_range, parse_slo, parse_varies, parse_vary
 from sim.experiment.stats import flatten, interval, lookup, paired
 from sim.scenario import ScenarioError
 
