@@ -69,11 +69,17 @@ def worker_capacity(scenario: Scenario) -> float:
     return capacity
 
 
+def steady_load(scenario: Scenario, mode: str) -> dict[str, float]:
+    """Offered load of each tier at the rate the run settles to (base or final profile rate,
+    whichever is higher): at 1 or more that tier's queue grows for good."""
+    return offered_load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+
+
 def load_warnings(scenario: Scenario, mode: str) -> list[str]:
     """One warning per tier whose offered load reaches 1, for good or at the peak of a profile."""
     names = {"web": "web threads", "workers": "workers",
              "downstream": "downstream service's connections"}
-    steady = offered_load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+    steady = steady_load(scenario, mode)
     peak = offered_load(scenario, mode, peak_rate(scenario))
     warnings = []
     for tier, load in steady.items():

@@ -11,6 +11,8 @@ import os
 import sys
 from typing import Any, NoReturn
 
+from sim.cli_experiment import add_backend_options, add_commands, run_replicated
+from sim.experiment import BackendError
 from sim.export import clean, summary_json, write_run
 from sim.runner import MODES, Result, run
 from sim.scenario import ScenarioError, bundled_ids, load_scenario, parse_assignment
@@ -42,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--out", metavar="DIR", help="write summary, records and scenario here")
     p_run.add_argument("--charts", default="", metavar="FORMATS",
                        help="with --out: also write charts, e.g. png,svg,html,animation")
+    add_backend_options(p_run, reps=None)
+    add_commands(sub, COMMANDS)
     sub.add_parser("list", help="list bundled scenarios")
     p_val = sub.add_parser("validate", help="check a scenario file")
     p_val.add_argument("file", help="path to a YAML file (or a bundled id)")
@@ -102,6 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = dict(parse_assignment(item) for item in args.set)
     scenario = load_scenario(args.scenario, overrides)
     modes = MODES if args.mode == "both" else (args.mode or scenario.mode,)
+    if args.reps and args.reps > 1:
+        return run_replicated(args, scenario, modes)
     results = {mode: run(scenario, mode, args.seed) for mode in modes}
     if args.out:
         write_run(results, args.out)
@@ -140,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ScenarioError) as exc:
+    except (UsageError, ScenarioError, BackendError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as Unix tools do
