@@ -76,10 +76,19 @@ def test_series_colours_are_fixed_everywhere() -> None:
         assert lines == {"sync": VERMILLION, "async": BLUE}
 
 
-def test_ecdf_marks_the_summary_percentiles() -> None:
+def test_ecdf_marks_the_percentiles_of_every_user() -> None:
+    """Times 0.1, 0.7 and 0.2 s: p50 is 0.2 s, p95 and p99 are 0.7 s (3 users, none gave up);
+    when the slowest one timed out instead, p95 is out of reach and the chart says so."""
     fig = response_time_ecdf({"async": tiny_result()})
     marks = {t.y[0]: t.x[0] for t in fig.data if t.mode == "markers+text"}
-    assert marks == {50: 0.15, 95: 0.19, 99: 0.2}
+    assert marks == pytest.approx({50: 0.2, 95: 0.7, 99: 0.7})
+    result = tiny_result()
+    result.requests["outcome"] = _cat(["completed", "timed_out", "completed"],
+                                      ("in_flight", "completed", "failed", "timed_out"))
+    fig = response_time_ecdf({"async": result})
+    marks = {t.y[0]: t.x[0] for t in fig.data if t.mode == "markers+text"}
+    assert marks == pytest.approx({50: 0.2})
+    assert "p95 not reached: 33 % gave up" in fig.layout.annotations[0].text
 
 
 def test_task_fates_count_each_task_once() -> None:
