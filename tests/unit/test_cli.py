@@ -68,6 +68,8 @@ def test_table_output_shows_both_modes(capsys):
     assert main(["run", "email_signup", "--mode", "both", "--set", "duration=10"]) == 0
     out = capsys.readouterr().out
     assert "sync" in out and "async" in out and "response_time_s.p95" in out
+    assert "user_wait_s.p95" in out and "requests.answered_share" in out
+    assert "theory.queue_wait_s" in out and "theory.note (sync): M/G/c" in out
 
 
 def test_out_dir_has_records_and_the_effective_scenario(tmp_path):
@@ -76,6 +78,9 @@ def test_out_dir_has_records_and_the_effective_scenario(tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     requests = pd.read_csv(tmp_path / "requests.csv")
     assert len(requests) == summary["requests"]["arrived"]
+    assert requests["user_wait"].max() == pytest.approx(summary["user_wait_s"]["max"])
+    assert (~requests["gave_up"]).mean() == pytest.approx(summary["requests"]["answered_share"])
+    assert set(summary["theory"]) == {"model", "queue_wait_s", "applies", "note"}
     for name in ("attempts.csv", "timeseries.csv", "tasks.csv"):
         assert (tmp_path / name).stat().st_size > 0
     effective = yaml.safe_load((tmp_path / "scenario.yaml").read_text())
