@@ -63,7 +63,7 @@ def check_requests(result: Result) -> None:
     after = req[req["arrival"] >= result.scenario.warmup]
     share = s["requests"]["answered_share"]
     if len(after):
-        assert share == (after["outcome"] == "completed").sum() / len(after)
+        assert share == pytest.approx((after["outcome"] == "completed").sum() / len(after))
     assert s["requests"]["retried"] == int(req["client_retry"].sum())
 
 
