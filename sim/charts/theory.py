@@ -23,6 +23,14 @@ def theory_prediction(result: Result) -> dict[str, Any]:
     return found if found else theory_summary(result.scenario, result.mode)
 
 
+def _noise(theory: dict[str, Any], result: Result) -> str:
+    """Where the formula applies, say that it is a long-run mean and one run varies."""
+    if not theory.get("applies"):
+        return ""
+    return (f". It is a long-run mean: one {result.scenario.duration:g}-s run can be well off "
+            f"(try other seeds or a longer run)")
+
+
 def _wrap(text: str, width: int = 46) -> str:
     """Plotly does not wrap tick labels: break the note into lines of about ``width``."""
     return "<br>".join(textwrap.wrap(text, width))
@@ -46,10 +54,10 @@ def theory_figure(results: Results) -> go.Figure:
                                if w is not None else "no formula"
                                for w, p in zip(waits, preds, strict=True)],
                          textposition="outside"))
-    notes = [f"{k}<br><span style='color:{NOTE}'>{_wrap('theory: ' + p['note'])}</span>"
-             for k, p in zip(labels, preds, strict=True)]
+    notes = [f"{k}<br><span style='color:{NOTE}'>{_wrap('theory: ' + p['note'] + _noise(p, r))}"
+             f"</span>" for (k, r), p in zip(results.items(), preds, strict=True)]
     fig.update_xaxes(tickmode="array", tickvals=labels, ticktext=notes)
-    lines = max(p["note"].count(" ") // 7 + 2 for p in preds) if preds else 2
+    lines = max(p["note"].count(" ") // 7 + 4 for p in preds) if preds else 2
     style(fig, "Queue wait: simulation vs theory (sync: wait for a thread; async: for a worker)",
           "", "mean wait (s)", height=400 + 16 * lines)
     fig.update_layout(barmode="group", hovermode="closest")
