@@ -7,6 +7,7 @@ line on stderr that names the problem; never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -69,6 +70,9 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+NOTES = (("theory", "note"),)  # sentences: printed under the table, not in a column
+
+
 def table(results: dict[str, Result]) -> str:
     """A readable side-by-side table of the summaries."""
     modes = list(results)
@@ -77,7 +81,7 @@ def table(results: dict[str, Result]) -> str:
     for section, values in first.items():
         if isinstance(values, dict):
             for key in values:
-                if isinstance(values[key], (dict, list)):
+                if isinstance(values[key], (dict, list)) or (section, key) in NOTES:
                     continue
                 rows.append((f"{section}.{key}",
                              [_fmt(results[m].summary[section][key]) for m in modes]))
@@ -86,6 +90,11 @@ def table(results: dict[str, Result]) -> str:
     width = max(len(name) for name, _ in rows)
     lines = [f"{'':<{width}}  " + "  ".join(f"{m:>12}" for m in modes)]
     lines += [f"{name:<{width}}  " + "  ".join(f"{v:>12}" for v in vals) for name, vals in rows]
+    for mode in modes:
+        for section, key in NOTES:
+            text = results[mode].summary.get(section, {}).get(key)
+            if text:
+                lines.append(f"{section}.{key} ({mode}): {text}")
     for mode in modes:
         lines += [f"warning ({mode}): {w}" for w in results[mode].warnings]
     return "\n".join(lines)
@@ -140,12 +149,23 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ScenarioError, BackendError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as Unix tools do
+        return quiet_exit()
     except OSError as exc:  # --out in a place that cannot be written, a file that vanished
         where = f": {exc.filename}" if exc.filename else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BrokenPipeError:
-        return 0
+
+
+def quiet_exit() -> int:
+    """After a broken pipe: point stdout at /dev/null so that the interpreter's final flush
+    does not fail again (the Python docs' recipe for SIGPIPE), and end with status 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 __all__ = ["clean", "main"]
