@@ -62,7 +62,7 @@ def replicated(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int
     the page when they cannot run)."""
     opts, bar = options(f"Running {reps} replications")
     try:
-        return replicate_many(dict(configs), reps, seed, curves=("response_time_s",),
+        return replicate_many(dict(configs), reps, seed, curves=("user_wait_s",),
                               options=opts)
     except ScenarioError as exc:
         st.error(f"This configuration is not valid: {exc}")
@@ -168,9 +168,9 @@ def replication_charts(all_reps: Mapping[str, Replications], table: pd.DataFrame
     from ui.views import chart
 
     with st.expander(f"Across the {len(next(iter(all_reps.values())).seeds)} replications: "
-                     "response time band and key figures with error bars",
+                     "user wait band and key figures with error bars",
                      icon=":material/stacked_line_chart:"):
-        curves = {label: [c.get("response_time_s") for c in reps.curves]
+        curves = {label: [c.get("user_wait_s") for c in reps.curves]
                   for label, reps in all_reps.items()}
         chart(ecdf_band_figure(curves, list(QUANTILES)), "ecdf_band", f"{key}_ecdf_band")
         chart(kpi_bars_figure(table), "kpi_error_bars", f"{key}_kpi_bars")

@@ -13,7 +13,8 @@ from sim.scenario import Scenario, ScenarioError
 from ui.experiments import options
 from ui.knobs import BY_PATH
 
-METRICS = {"response_time_s.p95": "p95 response time (s)",
+METRICS = {"user_wait_s.p95": "p95 user wait (s)",
+           "response_time_s.p95": "p95 response time, answered only (s)",
            "response_time_s.mean": "mean response time (s)",
            "task_latency_s.p95": "p95 task latency (s)",
            "queue_wait_s.mean": "mean queue wait (s)",

@@ -35,7 +35,7 @@ def _band(x: Sequence[Any], low: Sequence[Any], high: Sequence[Any], color: str,
                       line={"width": 0}, hoverinfo="skip", name=name, showlegend=False)
 
 
-def sweep_figure(summary: pd.DataFrame, key: str, metric: str = "response_time_s.p95",
+def sweep_figure(summary: pd.DataFrame, key: str, metric: str = "user_wait_s.p95",
                  title: str | None = None, log_y: bool = True) -> go.Figure:
     """``metric`` against ``key``, one line per mode with its 95 % band; overloaded points
     are crosses. ``summary`` is :attr:`sim.experiment.Sweep.summary`."""
@@ -119,8 +119,8 @@ def plan_figure(points: pd.DataFrame, knob: str, slo: Mapping[str, float],
 
 def ecdf_band_figure(curves: Mapping[str, list[list[float] | None]],
                      quantiles: Sequence[float]) -> go.Figure:
-    """Response-time ECDF per label: the mean of the replications' quantiles and its 95 %
-    band (a band along the time axis at each share of requests)."""
+    """ECDF of the user wait (every user: until answered or gave up) per label: the mean of
+    the replications' quantiles and its 95 % band (along the time axis at each share)."""
     from sim.experiment.stats import interval
 
     fig = new_figure()
@@ -137,8 +137,8 @@ def ecdf_band_figure(curves: Mapping[str, list[list[float] | None]],
                                 color, f"{label} 95 % CI", horizontal=True))
         fig.add_trace(go.Scatter(x=mean, y=shares, name=f"{label} ({len(reps)} replications)",
                                  mode="lines", line={"color": color, "width": 2.5}))
-    style(fig, "Response time ECDF across replications (mean, 95 % CI band)",
-          "response time (s)", "share of answered requests")
+    style(fig, "User wait ECDF across replications (mean, 95 % CI band)",
+          "user wait (s): until answered or gave up", "share of users")
     fig.update_layout(hovermode="closest")
     return fig
 

@@ -25,11 +25,11 @@ def test_playground_replications_show_mean_and_interval_and_bands() -> None:
     assert all("±" not in m.value for m in at.metric)  # one run: no interval
     at.slider(key="pg_reps").set_value(3).run()
     assert not at.exception and not at.error
-    p95 = [m.value for m in at.metric if m.label == "p95 response time"]
+    p95 = [m.value for m in at.metric if m.label == "p95 user wait"]
     assert len(p95) == 2 and all("±" in v for v in p95)
     assert any("3 replications" in m.value for m in at.markdown)
     shown = titles(at)
-    assert shown[0].startswith("Response time ECDF across replications")
+    assert shown[0].startswith("User wait ECDF across replications")
     assert shown[1].startswith("Key figures across replications")
     band = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert any(t.get("fill") == "toself" for t in band)  # the 95 % band is drawn
@@ -42,7 +42,7 @@ def test_compare_says_which_differences_are_significant() -> None:
     assert not at.exception and not at.error
     text = " ".join(m.value for m in at.markdown)
     assert "Is the difference real?" in text
-    assert "B p95 response time is **lower**" in text  # async (B) answers far faster
+    assert "B p95 user wait is **lower**" in text  # async (B) answers far faster
 
 
 def test_load_sweep_any_key_with_bands_and_theory() -> None:

@@ -30,7 +30,7 @@ low, high = c2.slider("Range to search", 1, 64, (1, 32), key=P + "range",
                       help="The smallest and largest values to consider.")
 reps = c3.slider("Replications", 2, 30, 5, key=P + "reps",
                  help="Runs per setting (seeds seed, seed+1, ...); more give tighter intervals.")
-slo = dict([objective(1, P, "response_time_s.p95")])
+slo = dict([objective(1, P, "user_wait_s.p95")])
 if st.toggle("Add a second objective", key=P + "second",
              help="Both objectives must hold at the chosen setting."):
     slo.update([objective(2, P, "task_latency_s.p95")])
