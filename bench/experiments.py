@@ -37,11 +37,29 @@ def peak_rss_mb() -> float:
     return int(status.split("VmHWM:")[1].split()[0]) / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process, its reaped children and its live descendants (Dask workers)."""
+    import psutil
+
+    t = os.times()
+    total = t.user + t.system + t.children_user + t.children_system
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def timed(label: str, fn):
-    start = time.perf_counter()
+    """Run ``fn``; print its wall time and how many cores it kept busy on average (CPU seconds
+    of every process involved / wall seconds; at most 2 here, less when the machine is shared)."""
+    cpu, start = cpu_seconds(), time.perf_counter()
     out = fn()
     elapsed = time.perf_counter() - start
-    print(f"  {label:<34} {elapsed:7.2f} s", flush=True)
+    busy = (cpu_seconds() - cpu) / elapsed
+    print(f"  {label:<38} {elapsed:7.2f} s wall, {busy:4.2f} cores busy", flush=True)
     return elapsed, out
 
 
@@ -56,7 +74,7 @@ def backends(points: int, reps: int) -> None:
     vary = {"arrivals.rate": spaced(5, 60, points)}
     runs = points * reps * 2
     print(f"1. sweep of email_signup, {points} rates x {reps} replications x 2 modes = {runs} "
-          f"runs (cores: {os.cpu_count()})")
+          f"runs (cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f})", flush=True)
     t_serial, serial = timed("serial", lambda: sweep(scenario, vary, "both", reps,
                                                      options=Options("serial")))
     t_proc, proc = timed("processes (2 workers, pool start in)", lambda: sweep(
@@ -72,7 +90,8 @@ def backends(points: int, reps: int) -> None:
             scenario, vary, "both", reps,
             options=Options("dask", scheduler=cluster.scheduler_address)))
     same = serial.points.equals(proc.points) and serial.points.equals(dask.points)
-    print(f"  identical summaries on all three backends: {same}")
+    print(f"  identical summaries on all three backends: {same}; load average now "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"  processes vs serial: {t_serial / t_proc:.2f}x faster (budget >= 1.7x)")
     print(f"  dask vs processes:   {t_dask / t_proc:.2f}x the time "
           f"({(t_dask / t_proc - 1) * 100:+.0f} %, budget within +25 %)")
