@@ -37,6 +37,7 @@ browser: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(PY) bench/engine.py
+	$(PY) bench/experiments.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -19,7 +19,6 @@ from sim.charts import (
     consumer_lag,
     figures_for,
     journey_segments,
-    load_sweep_figure,
     resample,
     response_time_ecdf,
     task_fates,
@@ -171,14 +170,6 @@ def test_theory_says_when_the_queue_is_unstable() -> None:
     calm = theory_prediction(Result(load_scenario("email_signup"), "async", 1, {},
                                     *[pd.DataFrame()] * 4))
     assert 0 < calm["queue_wait_s"] < 1
-
-
-def test_sweep_marks_overloaded_points() -> None:
-    points = pd.DataFrame({"label": ["sync", "sync"], "rate": [10, 40], "p95": [0.5, 9.0],
-                           "overloaded": [False, True]})
-    fig = load_sweep_figure(points)
-    assert list(fig.data[0].marker.symbol) == ["circle", "x"]
-    assert fig.layout.yaxis.type == "log"
 
 
 def test_real_run_figures_are_light_svg_charts() -> None:

@@ -30,8 +30,8 @@ SIMPLIFIED = """
   load unless a scenario models a slower downstream service.
 * The broker itself never becomes the bottleneck unless a scenario caps its length or
   injects an outage.
-* Each run is one sample: short runs are noisy. Use a longer duration or several seeds
-  before drawing a conclusion.
+* Each run is one sample: short runs are noisy. Use a longer duration or the Replications
+  control (several seeds, with confidence intervals) before drawing a conclusion.
 """
 
 DEFINITIONS = (
@@ -119,6 +119,13 @@ GLOSSARY = """
 * **Fault window** — a period when something is broken on purpose (a worker crash, a broker
   or downstream outage, a slowdown); shaded grey on the time charts.
 * **Little's law** — items in a system = arrival rate × time each spends there.
+* **Replications and the 95 % confidence interval** — the same configuration run on seeds
+  seed, seed+1, …; a figure is shown as mean ± t·s/√n (Student t with n−1 degrees of freedom,
+  s the spread between replications), which covers the true long-run mean in about 95 % of
+  experiments. Compare tests each difference on the same seeds (paired t); a difference whose
+  interval contains 0 is "within the noise". The capacity planner keeps the smallest setting
+  whose upper bound meets every objective. (A. M. Law, *Simulation Modeling and Analysis*,
+  5th ed., 2015, ch. 9–10.)
 * **M/M/c, M/G/c** — the textbook queues: random arrivals, c servers, and exponential (M) or
   general (G) service times. Erlang C gives M/M/c's mean wait exactly; M/G/c has good
   approximations (see "The theory line" above); the Theory chart puts them next to the
