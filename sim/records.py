@@ -4,6 +4,11 @@ During the run everything goes into compact ``array`` columns (appends and index
 DataFrames are built once, at the end. Levels (queue depth, busy threads, busy worker slots)
 keep their exact time integral, so time averages are exact, and are sampled on a fixed grid for
 the time series (mean and maximum within each bin).
+
+The recorder also counts the run's *work*: every request and attempt (and whatever else the
+engine adds with :meth:`Recorder.count`). Every ``CHECK_EVERY`` units, and exactly at the work
+limit, it calls ``checkpoint`` so the run can stop at its bound (``limits.max_events``). Per-task
+counters are 32-bit: a task can never be attempted or redelivered more often than the work bound.
 """
 
 from __future__ import annotations
@@ -48,10 +53,17 @@ class Level:
         return self.area + self.value * (now - self.last)
 
 
+CHECK_EVERY = 4096  # work units between two checkpoints: cheap, and a stop comes soon
+
+
 class Recorder:
     """Columns for requests, tasks and attempts, written while the simulation runs."""
 
-    def __init__(self, level_names: tuple[str, ...]) -> None:
+    def __init__(self, level_names: tuple[str, ...], work_limit: int = 1 << 62) -> None:
+        self.work = 0  # requests + attempts + other counted events so far
+        self.work_limit = work_limit
+        self._check_at = min(CHECK_EVERY, work_limit)
+        self.checkpoint: Any = lambda: None  # set by the run: limit and cancellation checks
         self.req_arrival = array("d")
         self.req_start = array("d")
         self.req_end = array("d")
@@ -62,28 +74,42 @@ class Recorder:
         self.task_first_start = array("d")
         self.task_finished = array("d")
         self.task_state = array("b")
-        self.task_attempts = array("h")
-        self.task_duplicates = array("h")
-        self.task_redeliveries = array("h")
+        self.task_attempts = array("i")
+        self.task_duplicates = array("i")
+        self.task_redeliveries = array("i")
         self.task_partition = array("h")
         self.task_reason: dict[int, str] = {}
         self.att_task = array("l")
-        self.att_number = array("h")
+        self.att_number = array("i")
         self.att_worker = array("h")
         self.att_enqueued = array("d")
         self.att_start = array("d")
         self.att_end = array("d")
         self.att_outcome = array("b")
         self.levels = {name: Level() for name in level_names}
-        self.samples: dict[str, list[float]] = {"time": []}
+        self.samples: dict[str, array] = {"time": array("d")}
         for name in level_names:
-            self.samples[f"{name}_mean"] = []
-            self.samples[f"{name}_max"] = []
+            self.samples[f"{name}_mean"] = array("d")
+            self.samples[f"{name}_max"] = array("d")
         self._bin_area = {name: 0.0 for name in level_names}
         self._bin_start = 0.0
 
+    # --- work -------------------------------------------------------------------------
+    def count(self, units: int = 1) -> None:
+        """Count work that is neither a request nor an attempt (a redelivery, a timer)."""
+        self.work += units
+        if self.work >= self._check_at:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        self._check_at = min(self.work + CHECK_EVERY, max(self.work_limit, self.work + 1))
+        self.checkpoint()
+
     # --- requests ---------------------------------------------------------------------
     def new_request(self, now: float, retry: bool = False) -> int:
+        self.work += 1
+        if self.work >= self._check_at:
+            self._checkpoint()
         self.req_arrival.append(now)
         self.req_start.append(NAN)
         self.req_end.append(NAN)
@@ -107,6 +133,9 @@ class Recorder:
     # --- attempts ---------------------------------------------------------------------
     def new_attempt(self, task: int, number: int, worker: int, enqueued: float,
                     now: float) -> int:
+        self.work += 1
+        if self.work >= self._check_at:
+            self._checkpoint()
         self.att_task.append(task)
         self.att_number.append(number)
         self.att_worker.append(worker)
@@ -155,16 +184,16 @@ class Recorder:
                 "first_start": np.array(self.task_first_start, dtype=float),
                 "finished": np.array(self.task_finished, dtype=float),
                 "state": _categorical(self.task_state, TASK_STATES),
-                "attempts": np.array(self.task_attempts, dtype=np.int16),
-                "duplicates": np.array(self.task_duplicates, dtype=np.int16),
-                "redeliveries": np.array(self.task_redeliveries, dtype=np.int16),
+                "attempts": np.array(self.task_attempts, dtype=np.int32),
+                "duplicates": np.array(self.task_duplicates, dtype=np.int32),
+                "redeliveries": np.array(self.task_redeliveries, dtype=np.int32),
                 "partition": np.array(self.task_partition, dtype=np.int16),
                 "reason": pd.Categorical([self.task_reason.get(i, "")
                                           for i in range(len(self.task_request))]),
             }),
             "attempts": pd.DataFrame({
                 "task_id": np.array(self.att_task, dtype=np.int64),
-                "attempt": np.array(self.att_number, dtype=np.int16),
+                "attempt": np.array(self.att_number, dtype=np.int32),
                 "worker": np.array(self.att_worker, dtype=np.int16),
                 "enqueued": np.array(self.att_enqueued, dtype=float),
                 "start": np.array(self.att_start, dtype=float),
