@@ -168,42 +168,66 @@ class Recorder:
 
     # --- frames -----------------------------------------------------------------------
     def frames(self) -> dict[str, pd.DataFrame]:
+        """The records as DataFrames. Columns are views of the recorder's arrays (no copy: the
+        largest allowed run must fit in memory), so the recorder is done once this is called."""
+        frame = _frame
         return {
-            "requests": pd.DataFrame({
+            "requests": frame({
                 "request_id": np.arange(len(self.req_arrival)),
-                "arrival": np.array(self.req_arrival, dtype=float),
-                "start": np.array(self.req_start, dtype=float),
-                "end": np.array(self.req_end, dtype=float),
+                "arrival": _view(self.req_arrival, float),
+                "start": _view(self.req_start, float),
+                "end": _view(self.req_end, float),
                 "outcome": _categorical(self.req_outcome, REQUEST_OUTCOMES),
-                "client_retry": np.array(self.req_retry, dtype=bool),
+                "client_retry": _view(self.req_retry, np.int8).astype(bool),
             }),
-            "tasks": pd.DataFrame({
+            "tasks": frame({
                 "task_id": np.arange(len(self.task_request)),
-                "request_id": np.array(self.task_request, dtype=np.int64),
-                "published": np.array(self.task_published, dtype=float),
-                "first_start": np.array(self.task_first_start, dtype=float),
-                "finished": np.array(self.task_finished, dtype=float),
+                "request_id": _view(self.task_request, np.int64),
+                "published": _view(self.task_published, float),
+                "first_start": _view(self.task_first_start, float),
+                "finished": _view(self.task_finished, float),
                 "state": _categorical(self.task_state, TASK_STATES),
-                "attempts": np.array(self.task_attempts, dtype=np.int32),
-                "duplicates": np.array(self.task_duplicates, dtype=np.int32),
-                "redeliveries": np.array(self.task_redeliveries, dtype=np.int32),
-                "partition": np.array(self.task_partition, dtype=np.int16),
-                "reason": pd.Categorical([self.task_reason.get(i, "")
-                                          for i in range(len(self.task_request))]),
+                "attempts": _view(self.task_attempts, np.int32),
+                "duplicates": _view(self.task_duplicates, np.int32),
+                "redeliveries": _view(self.task_redeliveries, np.int32),
+                "partition": _view(self.task_partition, np.int16),
+                "reason": _reasons(self.task_reason, len(self.task_request)),
             }),
-            "attempts": pd.DataFrame({
-                "task_id": np.array(self.att_task, dtype=np.int64),
-                "attempt": np.array(self.att_number, dtype=np.int32),
-                "worker": np.array(self.att_worker, dtype=np.int16),
-                "enqueued": np.array(self.att_enqueued, dtype=float),
-                "start": np.array(self.att_start, dtype=float),
-                "end": np.array(self.att_end, dtype=float),
+            "attempts": frame({
+                "task_id": _view(self.att_task, np.int64),
+                "attempt": _view(self.att_number, np.int32),
+                "worker": _view(self.att_worker, np.int16),
+                "enqueued": _view(self.att_enqueued, float),
+                "start": _view(self.att_start, float),
+                "end": _view(self.att_end, float),
                 "outcome": _categorical(self.att_outcome, ATTEMPT_OUTCOMES),
             }),
-            "timeseries": pd.DataFrame({k: np.asarray(v, dtype=float)
-                                        for k, v in self.samples.items()}),
+            "timeseries": frame({k: _view(v, float) for k, v in self.samples.items()}),
         }
 
 
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(columns, copy=False)
+
+
+def _view(column: array, dtype: Any) -> np.ndarray:
+    """A numpy view of an ``array`` column (its item size matches ``dtype``)."""
+    if not len(column):
+        return np.zeros(0, dtype=dtype)
+    view = np.frombuffer(column, dtype=dtype)
+    assert view.size == len(column)
+    return view
+
+
+def _reasons(reasons: dict[int, str], n: int) -> Any:
+    """The reason column as a categorical built from codes (no list of n strings)."""
+    names = sorted(set(reasons.values()) | ({""} if len(reasons) < n else set()))
+    index = {name: i for i, name in enumerate(names)}
+    codes = np.full(n, index.get("", 0), dtype=np.int16)
+    for task, reason in reasons.items():
+        codes[task] = index[reason]
+    return pd.Categorical.from_codes(codes, categories=names)
+
+
 def _categorical(codes: array, names: tuple[str, ...]) -> Any:
-    return pd.Categorical.from_codes(np.array(codes, dtype=np.int8), categories=list(names))
+    return pd.Categorical.from_codes(_view(codes, np.int8), categories=list(names))

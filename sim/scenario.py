@@ -142,6 +142,10 @@ def describe_error(error: dict[str, Any]) -> str:
                                                                                    "_parsing")):
         expected = kind.split("_")[0].replace("float", "number").replace("int", "whole number")
         return f"must be a {expected}, got {got!r}"
+    if kind == "too_long":
+        return f"must have at most {ctx['max_length']} items, got {ctx.get('actual_length')}"
+    if kind == "string_too_long":
+        return f"must be at most {ctx['max_length']} characters long"
     if kind == "finite_number":
         return f"must be a finite number (not NaN or infinity), got {got!r}"
     if kind == "int_from_float":

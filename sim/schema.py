@@ -128,10 +128,12 @@ class Downstream(Strict):
 
 class RabbitMQBroker(Strict):
     kind: Literal["rabbitmq"] = "rabbitmq"
-    max_length: int = Field(default=0, ge=0, description="x-max-length, 0 = no limit")
+    max_length: int = Field(default=0, ge=0, le=100_000_000,
+                            description="x-max-length, 0 = no limit")
     overflow: Literal["drop-head", "reject-publish", "reject-publish-dlx"] = "drop-head"
     message_ttl: float = Field(default=0.0, ge=0, description="x-message-ttl, s; 0 = none")
-    delivery_limit: int = Field(default=0, ge=0, description="quorum-queue delivery limit")
+    delivery_limit: int = Field(default=0, ge=0, le=1_000_000,
+                                description="quorum-queue delivery limit")
     dead_letter: bool = Field(default=False, description="dead-letter tasks out of retries")
 
 
