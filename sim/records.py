@@ -91,7 +91,9 @@ class Recorder:
         for name in level_names:
             self.samples[f"{name}_mean"] = array("d")
             self.samples[f"{name}_max"] = array("d")
-        self._bin_area = {name: 0.0 for name in level_names}
+        self._columns = [(self.levels[name], self.samples[f"{name}_mean"],
+                          self.samples[f"{name}_max"]) for name in level_names]
+        self._bin_areas = [0.0] * len(level_names)
         self._bin_start = 0.0
 
     # --- work -------------------------------------------------------------------------
@@ -157,13 +159,14 @@ class Recorder:
         """Close the time bin ending at ``now``: record each level's mean and max in it."""
         width = now - self._bin_start
         self.samples["time"].append(now)
-        for name, level in self.levels.items():
-            area = level.area_at(now)
-            mean = (area - self._bin_area[name]) / width if width > 0 else float(level.value)
-            self.samples[f"{name}_mean"].append(mean)
-            self.samples[f"{name}_max"].append(float(max(level.peak, level.value)))
-            self._bin_area[name] = area
-            level.peak = level.value
+        areas = self._bin_areas
+        for i, (level, means, maxes) in enumerate(self._columns):
+            value = level.value
+            area = level.area + value * (now - level.last)
+            means.append((area - areas[i]) / width if width > 0 else float(value))
+            maxes.append(float(max(level.peak, value)))
+            areas[i] = area
+            level.peak = value
         self._bin_start = now
 
     # --- frames -----------------------------------------------------------------------
@@ -202,7 +205,7 @@ class Recorder:
                 "end": _view(self.att_end, float),
                 "outcome": _categorical(self.att_outcome, ATTEMPT_OUTCOMES),
             }),
-            "timeseries": frame({k: _view(v, float) for k, v in self.samples.items()}),
+            "timeseries": pd.DataFrame({k: _view(v, float) for k, v in self.samples.items()}),
         }
 
 

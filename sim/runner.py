@@ -91,6 +91,7 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None,
     summary["time_avg"] = {name: (level.area_at(end) / end if end > 0 else 0.0)
                            for name, level in levels.items()}
     summary["faults"] = system.fault_windows
+    summary["run"]["events"] = system.rec.work  # the work counted against limits.max_events
     return Result(scenario, mode, seed, summary, frames["requests"], frames["tasks"],
                   frames["attempts"], frames["timeseries"], {"faults": system.fault_windows})
 

@@ -85,8 +85,8 @@ def decode(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     empty = {"scenario": None, "seed": None, "mode": None, "overrides": {}, "errors": []}
     size = link_length(params)
     if size > MAX_LINK:
-        return {**empty, "errors": [f"the link is {size / 1024:,.0f} KB long; a link may be "
-                                    f"at most {MAX_LINK // 1024} KB"]}
+        return {**empty, "errors": [f"the link is longer than {MAX_LINK // 1024} KB "
+                                    f"({size / 1024:,.0f} KB)"]}
     flat = {k: first(v) for k, v in params.items()}
     seed, seed_error = decode_seed(flat.get("seed"))
     errors = [seed_error] if seed_error else []

@@ -47,7 +47,8 @@ def check_ordering(result: Result) -> None:
 def check_drained(result: Result) -> None:
     """A run that ended without a warning about a bound has nothing left anywhere."""
     s = result.summary
-    if any(w.startswith(("drain limit", "overloaded: stopped")) for w in s["warnings"]):
+    if any(w.startswith(("drain limit", "overloaded: stopped", "work limit"))
+           for w in s["warnings"]):
         return
     assert s["requests"]["in_flight"] == 0
     assert s["tasks"]["in_queue"] == 0 and s["tasks"]["in_progress"] == 0
