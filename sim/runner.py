@@ -17,6 +17,7 @@ from sim.bounds import RunRefused, work_plan
 from sim.capacity import load_warnings
 from sim.metrics import summarize
 from sim.model.system import StopCheck, System
+from sim.prediction import theory_summary
 from sim.scenario import Scenario, ScenarioError
 from sim.theory import UnstableQueueError
 
@@ -87,11 +88,15 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None,
         per_worker=[c.busy.area_at(end) / (c.concurrency * end) if end > 0 else 0.0
                     for c in consumers],
         rejected=system.rejected_publishes,
+        timeout=scenario.web.timeout,
     )
+    summary["theory"] = theory_summary(scenario, mode)
     summary["time_avg"] = {name: (level.area_at(end) / end if end > 0 else 0.0)
                            for name, level in levels.items()}
     summary["faults"] = system.fault_windows
-    summary["run"]["events"] = system.rec.work  # the work counted against limits.max_events
+    summary["run"].update(stop_reason=system.stop_reason,
+                          overloaded=system.stop_reason == "overloaded",
+                          events=system.rec.work)  # the work counted against limits.max_events
     return Result(scenario, mode, seed, summary, frames["requests"], frames["tasks"],
                   frames["attempts"], frames["timeseries"], {"faults": system.fault_windows})
 
