@@ -258,7 +258,7 @@ Fault = Annotated[Union[WorkerCrash, BrokerOutage, DownstreamOutage, DownstreamS
                   Field(discriminator="kind")]
 
 
-MAX_EVENTS = 20_000_000  # the largest run allowed: see README "Bounds" for its time and memory
+MAX_EVENTS = 10_000_000  # the largest run allowed: ~1 GB (README "Bounds": time and memory)
 
 
 class Limits(Strict):

@@ -58,7 +58,7 @@ class SessionWatch:
             try:
                 self.yield_check()
             except ScriptControlException as exc:  # a rerun or stop request: honour it later
-                self.pending = exc
+                self.pending = exc.with_traceback(None)
                 return "the page changed or was closed"
         if not self._alive():
             return "the visitor left"

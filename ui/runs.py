@@ -36,12 +36,12 @@ def results_for(keys: list[RunKey]) -> dict[str, Result] | None:
     """Run (or fetch from the cache) every keyed run, with a spinner; None (and a message
     on the page) when a run cannot be done."""
     watch = SessionWatch()
+    stopped = None
     try:
         with st.spinner("Simulating…", show_time=True):
             return {label: _run(js, mode, seed, watch) for label, js, mode, seed in keys}
     except RunStopped as exc:
-        watch.raise_pending()  # the page changed or closed: Streamlit takes over from here
-        st.warning(f"The simulation was stopped: {exc}.", icon=":material/timer_off:")
+        stopped = str(exc)  # (outside this block, nothing holds on to the stopped run)
     except RunRefused as exc:
         st.error(f"This run is too big for the simulator: {exc}.", icon=":material/block:")
     except ScenarioError as exc:
@@ -49,6 +49,9 @@ def results_for(keys: list[RunKey]) -> dict[str, Result] | None:
     except Exception as exc:  # an engine bug must not show a traceback to a student
         st.error(f"The simulation stopped with an internal error ({type(exc).__name__}: "
                  f"{exc}). Please report it together with the link of this page.")
+    if stopped is not None:
+        watch.raise_pending()  # the page changed or closed: Streamlit takes over from here
+        st.warning(f"The simulation was stopped: {stopped}.", icon=":material/timer_off:")
     return None
 
 

@@ -145,3 +145,10 @@ def corpus() -> list[tuple[str, str | bytes]]:
     items.append(("inf_max_drain", "limits: {max_drain: .inf}\n"))
     items.append(("huge_rate_limit", "workers: {rate_limit: '" + "9" * 5000 + "/s'}\n"))
     return items
+
+
+def flow_bomb(levels: int = 9) -> str:
+    """A "billion laughs" bomb as one flow mapping: fits in one link parameter (~1 KB)."""
+    parts = ["a0: &a0 [" + ", ".join(["lol"] * 9) + "]"]
+    parts += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels)]
+    return "{" + ", ".join(parts) + "}"
