@@ -73,7 +73,7 @@ def mmc_scenario(lam: float, mean_service: float, c: int, duration: float,
                  "failure_rate": 0},
         "workers": {"count": c, "concurrency": 1, "prefetch_multiplier": 1, "acks_late": True},
         "retry": {"max_retries": 0},
-        "limits": {"max_in_system": 1_000_000},
+        "limits": {"max_in_system": 500_000},
     }
     data.update(extra)
     return from_dict(data)
