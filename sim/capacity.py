@@ -6,7 +6,7 @@ tier cannot keep up and its queue grows without bound; the run will stop at its 
 
 from __future__ import annotations
 
-from sim.dists import mean_of
+from sim.dists import cv_of, is_zero, mean_of
 from sim.model.retry import ceiling
 from sim.scenario import Scenario
 
@@ -54,14 +54,30 @@ def offered_load(scenario: Scenario, mode: str, rate: float | None = None) -> di
             **downstream}
 
 
+def slot_time(scenario: Scenario) -> tuple[float, float]:
+    """Mean and coefficient of variation of the time one attempt holds a worker slot: the
+    task's service time plus, for Celery workers (not Kafka), ``task_overhead``, and with
+    ``acks_late`` and a prefetch multiplier of 1 also ``dispatch_delay`` (the next message is
+    fetched only after the acknowledgement, so the slot waits for it)."""
+    parts = [scenario.task.service]
+    workers, broker = scenario.workers, scenario.broker
+    if broker.kind != "kafka":
+        parts.append(workers.overhead())
+        if workers.acks_late and workers.prefetch_multiplier == 1:
+            parts.append(broker.dispatch_delay)
+    mean = sum(mean_of(p) for p in parts)
+    var = sum((cv_of(p) * mean_of(p)) ** 2 for p in parts)
+    return mean, (var**0.5 / mean if mean > 0 else 0.0)
+
+
 def worker_capacity(scenario: Scenario) -> float:
-    """Attempts per second the consumers can run: slots / mean task time, capped by Kafka's
+    """Attempts per second the consumers can run: slots / mean slot time, capped by Kafka's
     one-message-per-partition rule and by Celery's per-worker rate limit."""
     workers, broker = scenario.workers, scenario.broker
     slots = workers.count * workers.concurrency
     if broker.kind == "kafka":
         slots = min(slots, broker.partitions + (1 if broker.retry_topic else 0))
-    mean = mean_of(scenario.task.service)
+    mean = slot_time(scenario)[0]
     capacity = slots / mean if mean > 0 else float("inf")
     per_worker = workers.rate_per_second()
     if per_worker is not None and broker.kind != "kafka":  # a Celery setting
@@ -92,10 +108,10 @@ def theory_prediction(scenario: Scenario, mode: str) -> dict[str, object]:
     slots): ``{"model", "wq", "note", "applies"}``. ``wq`` is None when the queue is unstable
     or when the scenario has something the formula does not know about (then ``note`` says
     what)."""
-    from sim.dists import cv_of
     from sim.theory import UnstableQueueError, mgc_approx
 
     rate, workers, broker = scenario.arrivals.rate, scenario.workers, scenario.broker
+    cv, dispatch = cv_of(scenario.task.service), 0.0
     if mode == "sync":
         servers = scenario.web.workers
         lam, mean = rate, offered_load(scenario, "sync")["web"] * servers / rate
@@ -103,9 +119,14 @@ def theory_prediction(scenario: Scenario, mode: str) -> dict[str, object]:
         servers = workers.count * workers.concurrency
         if broker.kind == "kafka":
             servers = min(servers, broker.partitions + (1 if broker.retry_topic else 0))
-        lam, mean = rate * expected_attempts(scenario), mean_of(scenario.task.service)
-    cv = cv_of(scenario.task.service)
+        lam, (mean, cv) = rate * expected_attempts(scenario), slot_time(scenario)
+        if broker.kind != "kafka":
+            dispatch = mean_of(broker.dispatch_delay)
+    with_overheads = mode == "async" and broker.kind != "kafka" and not (
+        is_zero(broker.dispatch_delay) and is_zero(workers.overhead()))
     model = "M/M/c" if abs(cv - 1) < 1e-9 and mode == "async" else "M/G/c (approx.)"
+    if with_overheads:
+        model = "M/G/c (approx.) with overheads"
     reasons = [
         (bool(scenario.arrivals.profile), "the arrival rate changes over time"),
         (bool(scenario.faults), "faults interrupt the service"),
@@ -118,8 +139,8 @@ def theory_prediction(scenario: Scenario, mode: str) -> dict[str, object]:
     why = [text for hit, text in reasons if hit]
     if why:
         return {"model": model, "wq": None, "note": f"no formula: {why[0]}", "applies": False}
-    try:
-        wq = mgc_approx(lam, mean, cv, servers).wq if mean > 0 else 0.0
+    try:  # a dispatch delay adds to every wait (approx.: prefetching hides part of it)
+        wq = (mgc_approx(lam, mean, cv, servers).wq if mean > 0 else 0.0) + dispatch
     except UnstableQueueError:
         return {"model": model, "wq": None, "note": "unstable (ρ ≥ 1)", "applies": True}
     return {"model": model, "wq": wq, "note": f"{model}, c={servers}", "applies": True}

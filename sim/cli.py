@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim run | list | validate``.
+"""Command line: ``python -m sim run | list | validate | calibrate``.
 
 Bad input (unknown key, wrong type, missing file, malformed YAML) exits with status 2 and one
 line on stderr that names the problem; never a traceback.
@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any, NoReturn
 
+from sim.calibrate.command import add_parser as add_calibrate_parser
+from sim.calibrate.command import cmd_calibrate
 from sim.export import clean, summary_json, write_run
 from sim.runner import MODES, Result, run
 from sim.scenario import ScenarioError, bundled_ids, load_scenario, parse_assignment
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list bundled scenarios")
     p_val = sub.add_parser("validate", help="check a scenario file")
     p_val.add_argument("file", help="path to a YAML file (or a bundled id)")
+    add_calibrate_parser(sub)
     return parser
 
 
@@ -124,7 +127,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "list": cmd_list, "validate": cmd_validate}
+COMMANDS = {"run": cmd_run, "list": cmd_list, "validate": cmd_validate,
+            "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:

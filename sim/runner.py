@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,15 +38,21 @@ class Result:
         return self.summary["warnings"]
 
 
-def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None) -> Result:
-    """Simulate ``scenario`` once in ``mode`` (default: the scenario's) with ``seed``."""
+def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None, *,
+        arrival_times: Sequence[float] | None = None) -> Result:
+    """Simulate ``scenario`` once in ``mode`` (default: the scenario's) with ``seed``.
+
+    ``arrival_times`` (seconds, ascending, up to ``duration``) replays recorded arrivals in
+    place of the Poisson ones; every other draw is unchanged, so request *i* gets the same
+    task as in a run with the seed's own arrivals (the calibration lab pairs runs this way).
+    """
     mode = mode or scenario.mode
     if mode not in MODES:
         raise ScenarioError(f"mode: must be one of sync, async, got {mode!r}")
     seed = scenario.seed if seed is None else int(seed)
     if seed < 0:
         raise ScenarioError(f"seed: must be a whole number ≥ 0, got {seed}")
-    system = System(scenario, mode, seed)
+    system = System(scenario, mode, seed, arrival_times)
     end = system.run()
     frames = system.rec.frames()
     add_fault_columns(frames["timeseries"], system.fault_windows)

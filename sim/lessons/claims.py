@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.capacity import expected_attempts, offered_load, worker_capacity
-from sim.dists import cv_of, mean_of
+from sim.capacity import expected_attempts, offered_load, slot_time, worker_capacity
+from sim.dists import cv_of
 from sim.lessons.metric import FUNCTIONS, OPS, parse_metric
 from sim.lessons.schema import Expect, Lesson
 from sim.runner import run
@@ -27,13 +27,14 @@ def theory_of(scenario: Scenario, mode: str) -> dict[str, float | None]:
         servers = scenario.web.workers
         rho = offered_load(scenario, "sync")["web"]
         lam, mean = scenario.arrivals.rate, rho * servers / scenario.arrivals.rate
+        cv = cv_of(scenario.task.service)
     else:
-        lam, mean = scenario.arrivals.rate * expected_attempts(scenario), \
-            mean_of(scenario.task.service)
+        lam, (mean, cv) = scenario.arrivals.rate * expected_attempts(scenario), \
+            slot_time(scenario)
         servers = max(1, round(worker_capacity(scenario) * mean)) if mean > 0 else 1
         rho = offered_load(scenario, "async")["workers"]
     try:
-        queue = mgc_approx(lam, mean, cv_of(scenario.task.service), servers)
+        queue = mgc_approx(lam, mean, cv, servers)
     except (UnstableQueueError, ValueError):
         return {"rho": rho, "wq": None, "lq": None}
     return {"rho": rho, "wq": queue.wq, "lq": queue.lq}
