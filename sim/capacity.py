@@ -6,9 +6,9 @@ tier cannot keep up and its queue grows without bound; the run will stop at its 
 
 from __future__ import annotations
 
-from sim.dists import cv_of, is_zero, mean_of
+from sim.dists import is_zero, mean_of
 from sim.model.retry import ceiling
-from sim.scenario import Scenario
+from sim.scenario import Distribution, Scenario
 
 JITTER_MEAN = {"none": 1.0, "full": 0.5, "equal": 0.75, "decorrelated": 1.0}
 
@@ -54,20 +54,18 @@ def offered_load(scenario: Scenario, mode: str, rate: float | None = None) -> di
             **downstream}
 
 
-def slot_time(scenario: Scenario) -> tuple[float, float]:
-    """Mean and coefficient of variation of the time one attempt holds a worker slot: the
-    task's service time plus, for Celery workers (not Kafka), ``task_overhead``, and with
-    ``acks_late`` and a prefetch multiplier of 1 also ``dispatch_delay`` (the next message is
-    fetched only after the acknowledgement, so the slot waits for it)."""
+def slot_parts(scenario: Scenario) -> list[Distribution]:
+    """What one attempt holds a worker slot for: the task's service time plus, for Celery
+    workers (not Kafka), ``task_overhead``, and with ``acks_late`` and a prefetch multiplier
+    of 1 also ``dispatch_delay`` (the next message is fetched only after the
+    acknowledgement, so the slot waits for it)."""
     parts = [scenario.task.service]
     workers, broker = scenario.workers, scenario.broker
     if broker.kind != "kafka":
         parts.append(workers.overhead())
         if workers.acks_late and workers.prefetch_multiplier == 1:
             parts.append(broker.dispatch_delay)
-    mean = sum(mean_of(p) for p in parts)
-    var = sum((cv_of(p) * mean_of(p)) ** 2 for p in parts)
-    return mean, (var**0.5 / mean if mean > 0 else 0.0)
+    return [p for p in parts if not is_zero(p)]
 
 
 def worker_capacity(scenario: Scenario) -> float:
@@ -77,7 +75,7 @@ def worker_capacity(scenario: Scenario) -> float:
     slots = workers.count * workers.concurrency
     if broker.kind == "kafka":
         slots = min(slots, broker.partitions + (1 if broker.retry_topic else 0))
-    mean = slot_time(scenario)[0]
+    mean = sum(mean_of(part) for part in slot_parts(scenario))
     capacity = slots / mean if mean > 0 else float("inf")
     per_worker = workers.rate_per_second()
     if per_worker is not None and broker.kind != "kafka":  # a Celery setting
@@ -85,11 +83,17 @@ def worker_capacity(scenario: Scenario) -> float:
     return capacity
 
 
+def steady_load(scenario: Scenario, mode: str) -> dict[str, float]:
+    """Offered load of each tier at the rate the run settles to (base or final profile rate,
+    whichever is higher): at 1 or more that tier's queue grows for good."""
+    return offered_load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+
+
 def load_warnings(scenario: Scenario, mode: str) -> list[str]:
     """One warning per tier whose offered load reaches 1, for good or at the peak of a profile."""
     names = {"web": "web threads", "workers": "workers",
              "downstream": "downstream service's connections"}
-    steady = offered_load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+    steady = steady_load(scenario, mode)
     peak = offered_load(scenario, mode, peak_rate(scenario))
     warnings = []
     for tier, load in steady.items():
@@ -101,46 +105,3 @@ def load_warnings(scenario: Scenario, mode: str) -> list[str]:
                             f"{names[tier]} are offered {peak[tier]:.2f}× what they can do; "
                             f"their queue grows until the rate drops")
     return warnings
-
-
-def theory_prediction(scenario: Scenario, mode: str) -> dict[str, object]:
-    """Queueing-theory mean wait of the tier that queues (sync: web threads; async: worker
-    slots): ``{"model", "wq", "note", "applies"}``. ``wq`` is None when the queue is unstable
-    or when the scenario has something the formula does not know about (then ``note`` says
-    what)."""
-    from sim.theory import UnstableQueueError, mgc_approx
-
-    rate, workers, broker = scenario.arrivals.rate, scenario.workers, scenario.broker
-    cv, dispatch = cv_of(scenario.task.service), 0.0
-    if mode == "sync":
-        servers = scenario.web.workers
-        lam, mean = rate, offered_load(scenario, "sync")["web"] * servers / rate
-    else:
-        servers = workers.count * workers.concurrency
-        if broker.kind == "kafka":
-            servers = min(servers, broker.partitions + (1 if broker.retry_topic else 0))
-        lam, (mean, cv) = rate * expected_attempts(scenario), slot_time(scenario)
-        if broker.kind != "kafka":
-            dispatch = mean_of(broker.dispatch_delay)
-    with_overheads = mode == "async" and broker.kind != "kafka" and not (
-        is_zero(broker.dispatch_delay) and is_zero(workers.overhead()))
-    model = "M/M/c" if abs(cv - 1) < 1e-9 and mode == "async" else "M/G/c (approx.)"
-    if with_overheads:
-        model = "M/G/c (approx.) with overheads"
-    reasons = [
-        (bool(scenario.arrivals.profile), "the arrival rate changes over time"),
-        (bool(scenario.faults), "faults interrupt the service"),
-        (bool(scenario.arrivals.client_retries), "users resend requests"),
-        (bool(scenario.downstream.capacity), "the downstream caps concurrent calls"),
-        (mode == "async" and workers.rate_per_second() is not None, "a rate limit spaces tasks"),
-        (mode == "async" and broker.kind == "kafka" and getattr(broker, "key_skew", 0) > 0,
-         "keys are unevenly spread over the partitions"),
-    ]
-    why = [text for hit, text in reasons if hit]
-    if why:
-        return {"model": model, "wq": None, "note": f"no formula: {why[0]}", "applies": False}
-    try:  # a dispatch delay adds to every wait (approx.: prefetching hides part of it)
-        wq = (mgc_approx(lam, mean, cv, servers).wq if mean > 0 else 0.0) + dispatch
-    except UnstableQueueError:
-        return {"model": model, "wq": None, "note": "unstable (ρ ≥ 1)", "applies": True}
-    return {"model": model, "wq": wq, "note": f"{model}, c={servers}", "applies": True}

@@ -18,7 +18,7 @@ import numpy as np
 from sim.calibrate.fit import Fit
 from sim.calibrate.measure import RealRun
 from sim.calibrate.trace import calibration_scenario
-from sim.capacity import theory_prediction
+from sim.prediction import prediction
 from sim.runner import run
 from sim.scenario import Scenario
 
@@ -68,7 +68,7 @@ def twin(base: Scenario, measured: Measured, fit: Fit) -> Twin:
     fitted = simulate(base, measured, fit.keys())
     scenario = calibration_scenario(base, rate=measured.rate, duration=measured.duration,
                                     acks_late=measured.acks_late)
-    theory = theory_prediction(scenario, "async")["wq"]
+    theory = prediction(scenario, "async")["queue_wait_s"]
     real = measured.real
     return Twin(measured,
                 {"real": real.waits, "plain": plain[0], "fitted": fitted[0]},

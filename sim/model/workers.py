@@ -31,15 +31,17 @@ from sim.records import FAILURE, IN_PROGRESS, KILLED, SUCCEEDED, SUCCESS, Level
 from sim.rng import draw_fn
 
 if TYPE_CHECKING:
+    from sim.model.brokers.rabbitmq import QueueBroker
     from sim.model.system import System
 
 
 class Worker:
     """One worker process: slots, a prefetch window, acknowledgements, crashes."""
 
-    def __init__(self, system: System, index: int) -> None:
+    def __init__(self, system: System, broker: QueueBroker, index: int) -> None:
         cfg = system.scenario.workers
         self.system = system
+        self.broker = broker
         self.env = system.env
         self.rec = system.rec
         self.index = index
@@ -125,7 +127,7 @@ class Worker:
     def _ack(self, delivery: Delivery) -> None:
         delivery.acked = True
         self.unacked -= 1
-        self.system.broker.acked(self, delivery)
+        self.broker.acked(self, delivery)
 
     def _finish(self, delivery: Delivery, event: simpy.Event) -> None:
         if delivery.killed:
@@ -156,7 +158,7 @@ class Worker:
         if self.acks_late:
             self._ack(delivery)
         self._fill()
-        self.system.broker.credit(self)
+        self.broker.credit(self)
 
     # --- crashing ---------------------------------------------------------------------
     def crash(self) -> None:
@@ -165,7 +167,7 @@ class Worker:
             return
         now = self.env.now
         self.alive = False
-        broker = self.system.broker
+        broker = self.broker
         for delivery, event in list(self.running.items()):
             delivery.killed = True
             if isinstance(event, simpy.Process) and event.is_alive:
@@ -197,5 +199,5 @@ class Worker:
         if self.alive:
             return
         self.alive = True
-        self.system.broker.credit(self)
+        self.broker.credit(self)
 

@@ -12,7 +12,8 @@ import pytest
 
 from sim import run
 from sim.calibrate.trace import trace_of
-from sim.capacity import offered_load, theory_prediction
+from sim.capacity import offered_load
+from sim.prediction import prediction
 from sim.scenario import apply_overrides
 from sim.theory import md1
 from tests.conftest import mmc_scenario
@@ -162,9 +163,26 @@ def test_crash_during_overheads_keeps_every_task_accounted_for(acks_late):
 def test_theory_includes_overheads():
     base = mmc_scenario(12.0, 0.1, 1, 10, broker={"kind": "redis"},
                         workers={"count": 1, "concurrency": 2})
-    plain = theory_prediction(base, "async")
-    with_overheads = theory_prediction(apply_overrides(base, {
+    plain = prediction(base, "async")
+    with_overheads = prediction(apply_overrides(base, {
         "broker.dispatch_delay": const(0.005), "workers.task_overhead": const(0.01)}), "async")
-    assert plain["model"] == "M/M/c"
-    assert "overheads" in with_overheads["model"]
-    assert with_overheads["wq"] > plain["wq"] + 0.005
+    assert plain["model"] == "M/M/c" and plain["applies"]
+    assert with_overheads["holding_mean_s"] == pytest.approx(0.11)
+    assert with_overheads["rho"] == pytest.approx(12 * 0.11 / 2)
+    assert with_overheads["queue_wait_s"] > plain["queue_wait_s"] + 0.005
+    assert "dispatch delay" in with_overheads["note"]
+
+
+def test_theory_with_overheads_matches_a_long_run():
+    """One slot, acks_late, prefetch 1: every task is fetched only when the slot is free, so
+    the slot is an M/D/1 server holding d + service + o, and each task waits for the queue
+    and then its own d."""
+    scenario = mmc_scenario(0.6, 0, 1, 20_000, warmup=2_000, service=const(1.0),
+                            broker={"kind": "redis", "dispatch_delay": const(D)},
+                            workers={"count": 1, "concurrency": 1, "acks_late": True,
+                                     "task_overhead": const(O)})
+    waits = [run(scenario, "async", seed).summary["queue_wait_s"]["mean"] for seed in range(6)]
+    low, high = interval(waits)
+    expected = prediction(scenario, "async")["queue_wait_s"]
+    assert expected == pytest.approx(md1(0.6, 1.0 + O + D).wq + D)
+    assert low <= expected <= high, (low, expected, high)
