@@ -126,6 +126,11 @@ class Downstream(Strict):
 # --- brokers -------------------------------------------------------------------------------
 
 
+ZERO = ConstantDist(value=0)
+DISPATCH_HELP = ("time from publish until an idle worker starts the task, s (fetch, hand-over "
+                 "to a pool process); part of the queue wait, never of the task's run time")
+
+
 class RabbitMQBroker(Strict):
     kind: Literal["rabbitmq"] = "rabbitmq"
     max_length: int = Field(default=0, ge=0, le=100_000_000,
@@ -135,12 +140,14 @@ class RabbitMQBroker(Strict):
     delivery_limit: int = Field(default=0, ge=0, le=1_000_000,
                                 description="quorum-queue delivery limit")
     dead_letter: bool = Field(default=False, description="dead-letter tasks out of retries")
+    dispatch_delay: Distribution = Field(default=ZERO, description=DISPATCH_HELP)
 
 
 class RedisBroker(Strict):
     kind: Literal["redis"] = "redis"
     visibility_timeout: float = Field(default=3600.0, gt=0, description="seconds")
     dead_letter: bool = False
+    dispatch_delay: Distribution = Field(default=ZERO, description=DISPATCH_HELP)
 
 
 class KafkaBroker(Strict):
@@ -170,6 +177,13 @@ class Workers(Strict):
                                    description='tasks per worker, e.g. "10/s"')
     soft_time_limit: float | None = Field(default=None, gt=0, description="seconds")
     time_limit: float | None = Field(default=None, gt=0, description="seconds")
+    task_overhead: Distribution = Field(
+        default=ZERO, description="extra slot time per attempt after the task body (ack, "
+        "result, bookkeeping, handing the next task over), s; Celery workers only, not Kafka")
+    task_overhead_acks_late: Distribution | None = Field(
+        default=None, description="task_overhead when acks_late is on (none = the same); "
+        "with prefetch_multiplier 1 the slot then also waits a dispatch_delay for the next "
+        "message, fetched only after the acknowledgement")
 
     @field_validator("rate_limit")
     @classmethod
@@ -184,6 +198,12 @@ class Workers(Strict):
         match = _RATE.match(self.rate_limit)
         assert match is not None
         return float(match[1]) / _PER[match[2]]
+
+    def overhead(self) -> Distribution:
+        """The slot overhead that applies with this ``acks_late``."""
+        if self.acks_late and self.task_overhead_acks_late is not None:
+            return self.task_overhead_acks_late
+        return self.task_overhead
 
 
 class Retry(Strict):

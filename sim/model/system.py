@@ -12,7 +12,7 @@ that completes after that is counted as a duplicate run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import simpy
@@ -53,9 +53,11 @@ class System:
     """One run of one scenario in one mode."""
 
     def __init__(self, scenario: Scenario, mode: Literal["sync", "async"], seed: int,
-                 should_stop: StopCheck | None = None) -> None:
+                 should_stop: StopCheck | None = None,
+                 arrival_times: Sequence[float] | None = None) -> None:
         self.scenario = scenario
         self.mode = mode
+        self.arrival_times = arrival_times  # None: Poisson arrivals at the scenario's rate
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         broker_kind = BROKERS[scenario.broker.kind]

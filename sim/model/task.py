@@ -62,7 +62,7 @@ class Message:
 class Delivery:
     """One hand-over of a message to a consumer (a delivery tag)."""
 
-    __slots__ = ("acked", "attempt_row", "killed", "msg", "stale")
+    __slots__ = ("acked", "attempt_row", "killed", "msg", "ready", "stale")
 
     def __init__(self, msg: Message) -> None:
         self.msg = msg
@@ -70,6 +70,7 @@ class Delivery:
         self.killed = False
         self.stale = False  # the broker gave the message to someone else meanwhile
         self.attempt_row = -1
+        self.ready = 0.0  # when it has reached the worker and can start (dispatch delay)
 
 
 class TaskSizes:

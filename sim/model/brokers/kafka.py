@@ -7,7 +7,10 @@ order. A failing message retried in place blocks its partition (head-of-line blo
 dead-letter topic. Offsets are committed after each message, or every ``auto_commit_interval``
 with ``enable_auto_commit``; after a consumer crash its partitions resume from the last commit,
 so messages processed since then run again. A consumer leaving or joining triggers an eager
-rebalance: every consumer pauses ``rebalance_pause`` seconds.
+rebalance: every consumer pauses ``rebalance_pause`` seconds. The measured Celery overheads do
+not apply: a Kafka broker has no ``dispatch_delay`` key and consumers ignore
+``workers.task_overhead`` (a consumer polls batches and commits offsets; no per-message
+hand-over to a pool process or acknowledgement).
 """
 
 from __future__ import annotations
