@@ -73,8 +73,14 @@ def load_warnings(scenario: Scenario, mode: str) -> list[str]:
     """One warning per tier whose offered load reaches 1, for good or at the peak of a profile."""
     names = {"web": "web threads", "workers": "workers",
              "downstream": "downstream service's connections"}
-    steady = offered_load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
-    peak = offered_load(scenario, mode, peak_rate(scenario))
+    load = offered_load
+    if scenario.services:
+        from sim.service_load import fanout_load, tier_names
+
+        load = fanout_load  # type: ignore[assignment]
+        names = {**names, **tier_names(scenario)}
+    steady = load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+    peak = load(scenario, mode, peak_rate(scenario))
     warnings = []
     for tier, load in steady.items():
         if load >= 1:
@@ -107,6 +113,7 @@ def theory_prediction(scenario: Scenario, mode: str) -> dict[str, object]:
     cv = cv_of(scenario.task.service)
     model = "M/M/c" if abs(cv - 1) < 1e-9 and mode == "async" else "M/G/c (approx.)"
     reasons = [
+        (bool(scenario.services), "several services share the events"),
         (bool(scenario.arrivals.profile), "the arrival rate changes over time"),
         (bool(scenario.faults), "faults interrupt the service"),
         (bool(scenario.arrivals.client_retries), "users resend requests"),

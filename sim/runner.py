@@ -12,6 +12,7 @@ from sim.capacity import load_warnings
 from sim.metrics import summarize
 from sim.model.system import System
 from sim.scenario import Scenario, ScenarioError
+from sim.service_metrics import add_service_columns, add_service_results
 from sim.theory import UnstableQueueError
 
 Mode = Literal["sync", "async"]
@@ -48,6 +49,8 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None) -
     system = System(scenario, mode, seed)
     end = system.run()
     frames = system.rec.frames()
+    if system.services is not None:
+        add_service_columns(frames, system.services)
     add_fault_columns(frames["timeseries"], system.fault_windows)
     levels = system.rec.levels
     workers = scenario.workers
@@ -70,6 +73,9 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None) -
     summary["time_avg"] = {name: (level.area_at(end) / end if end > 0 else 0.0)
                            for name, level in levels.items()}
     summary["faults"] = system.fault_windows
+    if system.services is not None:
+        add_service_results(summary, frames, system.services, mode=mode,
+                            warmup=scenario.warmup, end=end)
     return Result(scenario, mode, seed, summary, frames["requests"], frames["tasks"],
                   frames["attempts"], frames["timeseries"], {"faults": system.fault_windows})
 

@@ -50,6 +50,9 @@ class System:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         lags = KafkaBroker.level_names(scenario) if scenario.broker.kind == "kafka" else []
+        if scenario.services:  # fan-out: each service's own levels too
+            from sim.model.services import level_names
+            lags += level_names(scenario)
         self.rec = Recorder(LEVELS + tuple(lags))
         self.warnings: list[str] = []
         self.in_system = 0
@@ -66,7 +69,12 @@ class System:
         self.redelivery_sizes = TaskSizes(scenario, self.streams, prefix="redelivery/")
         self.jitter = self.streams.uniforms("retry_jitter")
         self.downstream = Downstream(self)
-        self.broker = BROKERS[scenario.broker.kind](self)
+        self.services = None
+        if scenario.services:  # one queue or consumer group per service, in lanes
+            from sim.model.services import ServiceSet
+            self.services = ServiceSet(self)
+        self.broker = (self.services if self.services is not None
+                       else BROKERS[scenario.broker.kind](self))
         self.retry_level = levels["retry_waiting"]
         self.sample_every = scenario.duration / SAMPLES_PER_RUN
         self.fault_windows: list[dict[str, Any]] = []

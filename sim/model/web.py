@@ -71,6 +71,15 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
     rec.req_start[rid] = env.now
     if web_time > 0:
         yield env.timeout(web_time)
+    ok = yield from run_inline(system, rid, sizes)
+    system.threads.release()
+    system.respond(rid, COMPLETED if ok else FAILED)
+
+
+def run_inline(system: System, rid: int, sizes: tuple) -> Generator:
+    """The task inside the handler: every attempt calls the downstream, with the retry
+    policy's waits in between; returns whether it finally succeeded."""
+    env, rec = system.env, system.rec
     msg = system.new_message(rid, sizes)
     rec.task_state[msg.task] = IN_PROGRESS
     while True:
@@ -84,8 +93,7 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
             yield env.timeout(delay)
     system.settle(msg.task, SUCCEEDED if ok else TASK_FAILED, "" if ok else "max_retries")
     system.gone()
-    system.threads.release()
-    system.respond(rid, COMPLETED if ok else FAILED)
+    return ok
 
 
 def handle_async(system: System, rid: int, web_time: float, sizes: tuple) -> None:

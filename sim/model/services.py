@@ -1,0 +1,317 @@
+"""Fan-out: one published event feeds several services, each with its own queue (RabbitMQ,
+Redis) or its own consumer group (Kafka), its own workers, retry policy and downstream API.
+
+A *lane* is one service's part of the run. To its broker and workers it is a System in every
+respect (scenario, records, downstream, retry policy, the task ledger), built on the run's
+shared clock, ledger and records. Each lane has its own broker instance: its own queue on
+RabbitMQ and Redis, its own partitions' offsets, lag, commits and rebalances on Kafka (every
+group reads the same events with the same keys, so the same partitions). A slow service never
+holds up another. A lane's levels (queue depth, busy slots, lag per partition, ...) are recorded
+as ``svc.<name>.<level>`` and also added to the run-wide level of the same name, so the run's
+figures are the sums of the services'.
+
+Routing is worked out once per event kind: on RabbitMQ and Redis the exchange
+(``broker.exchange``) picks the queues; on Kafka every group reads the whole topic. An event no
+binding matches is counted as unroutable, or as taken by the alternate exchange when one is set
+(the broker still confirms it: nothing fails for the publisher).
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections.abc import Generator
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
+
+from sim.model.brokers import BROKERS, KafkaBroker
+from sim.model.downstream import Downstream
+from sim.model.routing import Exchange, binding_keys
+from sim.model.system import System
+from sim.model.task import TaskSizes, _key_draws
+from sim.model.web import AsyncRequest, run_inline
+from sim.records import COMPLETED, FAILED, Level, Recorder
+from sim.schema import Scenario, Service
+
+if TYPE_CHECKING:
+    from sim.rng import Streams
+
+LANE_LEVELS = ("queue_depth", "worker_busy", "retry_waiting", "downstream_busy",
+               "downstream_queue")
+
+
+def prefix(name: str) -> str:
+    """Where a service's levels go in the records: ``svc.email.queue_depth``."""
+    return f"svc.{name}."
+
+
+def level_names(scenario: Scenario) -> tuple[str, ...]:
+    """Every service's own levels (none without services)."""
+    if not scenario.services:
+        return ()
+    lags = KafkaBroker.level_names(scenario) if scenario.broker.kind == "kafka" else []
+    return tuple(prefix(s.name) + level for s in scenario.services
+                 for level in (*LANE_LEVELS, *lags))
+
+
+def lane_scenario(scenario: Scenario, service: Service) -> Scenario:
+    """The scenario as one service sees it: its task, workers and retry policy."""
+    return scenario.model_copy(update={"task": service.task, "workers": service.workers,
+                                       "retry": service.retry, "services": [], "faults": []})
+
+
+class TeeLevel(Level):
+    """A service's level that also adds every change to the run-wide level."""
+
+    __slots__ = ("total",)
+
+    def __init__(self, total: Level) -> None:
+        super().__init__()
+        self.total = total
+
+    def add(self, now: float, delta: int) -> None:
+        Level.add(self, now, delta)
+        self.total.add(now, delta)
+
+
+class LaneRecorder(Recorder):
+    """The run's records as one service writes them: the same columns (every task it creates
+    is tagged with the service) and its own levels under their usual names."""
+
+    def __init__(self, shared: Recorder, index: int, name: str, task_service: array) -> None:
+        self.__dict__.update(vars(shared))  # the very same column arrays
+        start = prefix(name)
+        self.levels = {key[len(start):]: level for key, level in shared.levels.items()
+                       if key.startswith(start)}
+        self.service_index = index
+        self.task_service = task_service
+
+    def new_task(self, request: int, now: float) -> int:
+        self.task_service.append(self.service_index)
+        return super().new_task(request, now)
+
+
+class Lane(System):
+    """One service's queue or consumer group, workers, retry policy and downstream API.
+
+    It shares the run's clock, ledger (``in_system``, the end of the run) and records, so it
+    does not run ``System.__init__``; every task method of System works on it unchanged."""
+
+    def __init__(self, parent: System, index: int, service: Service, task_service: array
+                 ) -> None:
+        self.parent, self.index, self.name = parent, index, service.name
+        self.scenario = lane_scenario(parent.scenario, service)
+        self.mode, self.env, self.streams = parent.mode, parent.env, parent.streams
+        self.warnings = parent.warnings
+        self.rec = LaneRecorder(parent.rec, index, service.name, task_service)
+        self.retries = 0
+        self.rejected_publishes = 0
+        streams_at = f"svc/{service.name}/"
+        self.jitter = parent.streams.uniforms(f"{streams_at}retry_jitter")
+        self.redelivery_sizes = TaskSizes(self.scenario, parent.streams,
+                                          prefix=f"{streams_at}redelivery/")
+        self.downstream = Downstream(self)
+        self.retry_level = self.rec.levels["retry_waiting"]
+        self.broker = BROKERS[self.scenario.broker.kind](self)
+
+    @property
+    def in_system(self) -> int:  # type: ignore[override]
+        return self.parent.in_system
+
+    @in_system.setter
+    def in_system(self, value: int) -> None:
+        self.parent.in_system = value
+
+    @property
+    def stop(self) -> Any:  # type: ignore[override]
+        return self.parent.stop
+
+    def gone(self) -> None:
+        self.parent.gone()
+
+
+class EventDraws:
+    """What each arriving request publishes: the event's kind (its routing key), its message key
+    (Kafka: one key, so one partition, for every group) and, for every service, the task this
+    event means to it. Every service's task is drawn from the service's own streams at every
+    arrival, whether or not it gets the event, so a binding or a share never shifts another
+    service's traffic (common random numbers)."""
+
+    def __init__(self, scenario: Scenario, lanes: list[Lane], streams: Streams,
+                 prefix_: str = "") -> None:
+        shares = [event.share for event in scenario.arrivals.events]
+        self.cdf = list(accumulate(shares))[:-1]
+        self.kind = streams.uniforms(f"{prefix_}event_kind") if len(shares) > 1 else None
+        self.sizes = [TaskSizes(lane.scenario, streams, prefix=f"{prefix_}svc/{lane.name}/")
+                      for lane in lanes]
+        self.key = _key_draws(scenario, streams, prefix_)
+
+    def draw(self) -> tuple[int, tuple[tuple, ...]]:
+        kind = 0 if self.kind is None else bisect_right(self.cdf, self.kind.next())
+        key = int(self.key.next()) if self.key is not None else 0
+        return kind, tuple((services, first_ok, key)
+                           for services, first_ok, _own in (s.draw() for s in self.sizes))
+
+
+def routing_keys(scenario: Scenario) -> list[str]:
+    """The routing key of each kind of event (the empty key when none are given)."""
+    return [event.routing_key for event in scenario.arrivals.events] or [""]
+
+
+def routes(scenario: Scenario) -> list[tuple[int, ...]]:
+    """For each kind of event, the services that get a copy (every group on Kafka)."""
+    every = tuple(range(len(scenario.services)))
+    if scenario.broker.kind == "kafka":
+        return [every for _ in routing_keys(scenario)]
+    exchange = Exchange(scenario.broker.exchange.type,
+                        [binding_keys(s.routing_key) for s in scenario.services])
+    return [exchange.route(key) for key in routing_keys(scenario)]
+
+
+class ServiceSet:
+    """The services of a fan-out run: routing, one lane each, and the broker as the run sees
+    it (outages, periodic work, every consumer). Installed by ``System`` when the scenario has
+    ``services``; it sets the system's event draws and request handler."""
+
+    def __init__(self, system: System) -> None:
+        scenario = system.scenario
+        self.system = system
+        for name in level_names(scenario):
+            total = system.rec.levels[name.split(".", 2)[2]]
+            system.rec.levels[name] = TeeLevel(total)
+        self.task_service = array("b")
+        self.req_event = array("b")
+        self.lanes = [Lane(system, i, service, self.task_service)
+                      for i, service in enumerate(scenario.services)]
+        self.names = [lane.name for lane in self.lanes]
+        self.keys = routing_keys(scenario)
+        self.routes = routes(scenario)
+        exchange = getattr(scenario.broker, "exchange", None)
+        self.alternate = exchange.alternate_exchange if exchange is not None else None
+        self.unroutable = 0
+        self.alternate_routed = 0
+        self.down = 0
+        system.task_sizes = EventDraws(scenario, self.lanes, system.streams)
+        system.resend_sizes = EventDraws(scenario, self.lanes, system.streams, "resend/")
+        system.handler = HANDLERS[system.mode]
+
+    # --- the broker as the run sees it --------------------------------------------------
+    @property
+    def consumers(self) -> list[Any]:
+        return [c for lane in self.lanes for c in lane.broker.consumers]
+
+    def on_tick(self) -> None:
+        for lane in self.lanes:
+            lane.broker.on_tick()
+
+    def set_down(self, down: bool) -> None:
+        self.down += 1 if down else -1
+        for lane in self.lanes:
+            lane.broker.set_down(down)
+
+    # --- events -------------------------------------------------------------------------
+    def note(self, rid: int, kind: int) -> None:
+        """Record which kind of event request ``rid`` publishes (at its arrival)."""
+        assert len(self.req_event) == rid
+        self.req_event.append(kind)
+
+    def targets(self, kind: int) -> tuple[int, ...]:
+        """The services an event of this kind reaches; one that reaches none is counted as
+        unroutable, or as taken by the alternate exchange."""
+        found = self.routes[kind]
+        if not found:
+            if self.alternate is not None and self.system.mode == "async":
+                self.alternate_routed += 1
+            else:
+                self.unroutable += 1
+        return found
+
+    def publish(self, rid: int, event: tuple[int, tuple[tuple, ...]]) -> bool:
+        """Publish one event: a copy to each matching queue. False (the publisher is told) if
+        the broker is down or any queue refused its copy; the other copies still go ahead."""
+        kind, sizes = event
+        if self.down:  # every copy is refused (each a failed task, as without services)
+            for i, lane in self._lanes(self.routes[kind]):
+                lane.publish_task(rid, sizes[i])
+            return False
+        accepted = True
+        for i, lane in self._lanes(self.targets(kind)):
+            accepted = lane.publish_task(rid, sizes[i]) and accepted
+        return accepted
+
+    def _lanes(self, indices: tuple[int, ...]) -> list[tuple[int, Lane]]:
+        return [(i, self.lanes[i]) for i in indices]
+
+
+class FanoutRequest(AsyncRequest):
+    """Async with services: the handler publishes one event and answers."""
+
+    __slots__ = ()
+
+    def _answer(self) -> None:
+        accepted = self.system.services.publish(self.rid, self.sizes)
+        self.system.respond(self.rid, COMPLETED if accepted else FAILED)
+
+
+def handle_sync(system: System, rid: int, web_time: float, event: tuple) -> Generator:
+    """The naive handler: calls each service in turn, inside the request (each with its own
+    retries). A service that still fails raises, so the request fails and the services after
+    it are not called."""
+    kind, sizes = event
+    services = system.services
+    wanted = services.targets(kind)
+    wait = system.threads.acquire()
+    if wait is not None:
+        yield wait
+    system.rec.req_start[rid] = system.env.now
+    if web_time > 0:
+        yield system.env.timeout(web_time)
+    ok = True
+    for i in wanted:
+        ok = yield from run_inline(services.lanes[i], rid, sizes[i])
+        if not ok:
+            break
+    system.threads.release()
+    system.respond(rid, COMPLETED if ok else FAILED)
+
+
+def start_sync(system: System, rid: int, web_time: float, event: tuple) -> None:
+    system.services.note(rid, event[0])
+    system.env.process(handle_sync(system, rid, web_time, event))
+
+
+def start_async(system: System, rid: int, web_time: float, event: tuple) -> None:
+    system.services.note(rid, event[0])
+    FanoutRequest(system, rid, web_time, event)
+
+
+HANDLERS = {"sync": start_sync, "async": start_async}
+
+
+def schedule_service_faults(system: System, only: tuple[str, ...] | None
+                            ) -> list[dict[str, Any]]:
+    """The faults of a fan-out run: one naming a ``service`` hits that service's workers or
+    API; one without hits every service (``count`` workers of each); a broker outage stops the
+    one broker. Returns one window per fault."""
+    from sim.model.faults import FAULTS
+
+    services: ServiceSet = system.services
+    windows = []
+    for fault in system.scenario.faults:
+        if only is not None and fault.kind not in only:
+            continue
+        if fault.kind == "broker_outage":
+            windows.append(FAULTS[fault.kind](system, fault))
+            continue
+        named = getattr(fault, "service", None)
+        found = [FAULTS[fault.kind](lane, fault) for lane in services.lanes
+                 if named in (None, lane.name)]
+        window = dict(found[0])
+        window["label"] = f"{named}: {window['label']}" if named else window["label"]
+        if named:
+            window["service"] = named
+        windows.append(window)
+    return windows
+
+__all__ = ["HANDLERS", "LANE_LEVELS", "EventDraws", "Lane", "ServiceSet", "lane_scenario",
+           "level_names", "prefix", "routes", "routing_keys", "schedule_service_faults"]
