@@ -100,4 +100,25 @@ def add_service_results(summary: dict[str, Any], frames: dict[str, pd.DataFrame]
             f"broker.exchange.alternate_exchange")
 
 
-__all__ = ["add_service_columns", "add_service_results", "lane_figures", "service_summary"]
+TABLE_KEYS = (  # the per-service figures of the CLI table and services.csv
+    ("tasks", "published"), ("tasks", "succeeded"), ("tasks", "failed"),
+    ("tasks", "dead_lettered"), ("tasks", "lost"), ("tasks", "retries"),
+    ("task_latency_s", "mean"), ("task_latency_s", "p95"), ("queue_wait_s", "mean"),
+    ("utilization", "workers"), ("max", "queue_depth"), ("lag", "max"),
+)
+
+
+def service_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat row per service: its name and the figures of ``TABLE_KEYS``."""
+    rows = []
+    for name, section in (summary.get("services") or {}).items():
+        row: dict[str, Any] = {"service": name}
+        for part, key in TABLE_KEYS:
+            if part in section:
+                row[f"{part}.{key}"] = section[part].get(key)
+        rows.append(row)
+    return rows
+
+
+__all__ = ["TABLE_KEYS", "add_service_columns", "add_service_results", "lane_figures",
+           "service_rows", "service_summary"]
