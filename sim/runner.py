@@ -11,6 +11,7 @@ import pandas as pd
 from sim.capacity import load_warnings
 from sim.metrics import summarize
 from sim.model.system import System
+from sim.prediction import theory_summary
 from sim.scenario import Scenario, ScenarioError
 from sim.service_metrics import add_service_columns, add_service_results
 from sim.theory import UnstableQueueError
@@ -69,10 +70,14 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None) -
         per_worker=[c.busy.area_at(end) / (c.concurrency * end) if end > 0 else 0.0
                     for c in consumers],
         rejected=system.rejected_publishes,
+        timeout=scenario.web.timeout,
     )
+    summary["theory"] = theory_summary(scenario, mode)
     summary["time_avg"] = {name: (level.area_at(end) / end if end > 0 else 0.0)
                            for name, level in levels.items()}
     summary["faults"] = system.fault_windows
+    summary["run"].update(stop_reason=system.stop_reason,
+                          overloaded=system.stop_reason == "overloaded")
     if system.services is not None:
         add_service_results(summary, frames, system.services, mode=mode,
                             warmup=scenario.warmup, end=end)
