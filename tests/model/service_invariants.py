@@ -15,6 +15,16 @@ ENDS = ("succeeded", "failed", "dead_lettered", "lost", "in_queue", "in_progress
 SUMMED = ("published", *ENDS, "duplicates", "retries", "redeliveries", "rejected_publishes")
 
 
+def max_tries(result: Result) -> np.ndarray:
+    """Most attempts each task may make in one lineage: its service's (or the scenario's)
+    ``retry.max_retries`` + 1, one entry per task row."""
+    sc = result.scenario
+    if not sc.services:
+        return np.full(len(result.tasks), sc.retry.max_retries + 1)
+    by_name = {s.name: s.retry.max_retries + 1 for s in sc.services}
+    return result.tasks["service"].astype(str).map(by_name).to_numpy(dtype=int)
+
+
 def expected_services(result: Result) -> dict[str, set[str]]:
     """For each routing key, the services that should get a copy."""
     sc = result.scenario
