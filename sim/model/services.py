@@ -24,11 +24,12 @@ from collections.abc import Generator
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from sim.model.brokers import BROKERS, KafkaBroker
+from sim.model.brokers import BROKERS, Broker, Consumer, KafkaBroker
 from sim.model.downstream import Downstream
+from sim.model.retry import Retrier
 from sim.model.routing import Exchange, binding_keys
 from sim.model.system import System
-from sim.model.task import TaskSizes, _key_draws
+from sim.model.task import Message, TaskSizes, _key_draws
 from sim.model.web import AsyncRequest, run_inline
 from sim.records import COMPLETED, FAILED, Level, Recorder
 from sim.schema import Scenario, Service
@@ -104,10 +105,11 @@ class Lane(System):
         self.mode, self.env, self.streams = parent.mode, parent.env, parent.streams
         self.warnings = parent.warnings
         self.rec = LaneRecorder(parent.rec, index, service.name, task_service)
-        self.retries = 0
         self.rejected_publishes = 0
         streams_at = f"svc/{service.name}/"
-        self.jitter = parent.streams.uniforms(f"{streams_at}retry_jitter")
+        self.retrier = Retrier(service.retry,
+                               parent.streams.uniforms(f"{streams_at}retry_jitter").next,
+                               parent.env)
         self.redelivery_sizes = TaskSizes(self.scenario, parent.streams,
                                           prefix=f"{streams_at}redelivery/")
         self.downstream = Downstream(self)
@@ -168,10 +170,13 @@ def routes(scenario: Scenario) -> list[tuple[int, ...]]:
     return [exchange.route(key) for key in routing_keys(scenario)]
 
 
-class ServiceSet:
+class ServiceSet(Broker):
     """The services of a fan-out run: routing, one lane each, and the broker as the run sees
-    it (outages, periodic work, every consumer). Installed by ``System`` when the scenario has
-    ``services``; it sets the system's event draws and request handler."""
+    it (outages, periodic work, every consumer). Installed by ``System`` as its broker when the
+    scenario has ``services``; it sets the system's event draws and request handler. Events go
+    out with :meth:`publish_event`; each lane's own broker takes the copies."""
+
+    dead_letter_exhausted = False  # each lane's broker decides for its own tasks
 
     def __init__(self, system: System) -> None:
         scenario = system.scenario
@@ -209,6 +214,19 @@ class ServiceSet:
         for lane in self.lanes:
             lane.broker.set_down(down)
 
+    def _owner(self, consumer: Consumer) -> Lane:
+        return next(lane for lane in self.lanes if consumer in lane.broker.consumers)
+
+    def crash(self, consumer: Consumer) -> None:
+        self._owner(consumer).broker.crash(consumer)
+
+    def restart(self, consumer: Consumer) -> None:
+        self._owner(consumer).broker.restart(consumer)
+
+    def publish(self, msg: Message) -> bool:
+        """A bare message has no routing key: with services, publish events instead."""
+        raise TypeError("with services, publish events (ServiceSet.publish_event), not tasks")
+
     # --- events -------------------------------------------------------------------------
     def note(self, rid: int, kind: int) -> None:
         """Record which kind of event request ``rid`` publishes (at its arrival)."""
@@ -226,7 +244,7 @@ class ServiceSet:
                 self.unroutable += 1
         return found
 
-    def publish(self, rid: int, event: tuple[int, tuple[tuple, ...]]) -> bool:
+    def publish_event(self, rid: int, event: tuple[int, tuple[tuple, ...]]) -> bool:
         """Publish one event: a copy to each matching queue. False (the publisher is told) if
         the broker is down or any queue refused its copy; the other copies still go ahead."""
         kind, sizes = event
@@ -249,7 +267,7 @@ class FanoutRequest(AsyncRequest):
     __slots__ = ()
 
     def _answer(self) -> None:
-        accepted = self.system.services.publish(self.rid, self.sizes)
+        accepted = self.system.services.publish_event(self.rid, self.sizes)
         self.system.respond(self.rid, COMPLETED if accepted else FAILED)
 
 

@@ -14,12 +14,12 @@ from typing import Any, Literal
 
 import simpy
 
-from sim.model.brokers import BROKERS, KafkaBroker
+from sim.model.brokers import BROKERS, Broker
 from sim.model.clients import start_clients
 from sim.model.downstream import Downstream
 from sim.model.faults import schedule_faults
 from sim.model.pool import Pool
-from sim.model.retry import next_delay
+from sim.model.retry import DEAD_LETTER, Retrier, RetryDecision
 from sim.model.task import Delivery, Message, TaskSizes
 from sim.model.web import HANDLERS
 from sim.records import (
@@ -52,15 +52,15 @@ class System:
         self.mode = mode
         self.env = simpy.Environment()
         self.streams = Streams(seed)
-        lags = KafkaBroker.level_names(scenario) if scenario.broker.kind == "kafka" else []
+        broker_kind = BROKERS[scenario.broker.kind]
+        names = LEVELS + broker_kind.level_names(scenario)
         if scenario.services:  # fan-out: each service's own levels too
             from sim.model.services import level_names
-            lags += level_names(scenario)
-        self.rec = Recorder(LEVELS + tuple(lags))
+            names += level_names(scenario)
+        self.rec = Recorder(names)
         self.warnings: list[str] = []
         self.stop_reason = "drained"  # or "overloaded" / "drain_limit": see STOP_REASONS
         self.in_system = 0
-        self.retries = 0
         self.rejected_publishes = 0
         self._arrivals_done = False
         self.stop = self.env.event()
@@ -71,14 +71,15 @@ class System:
         self.task_sizes = TaskSizes(scenario, self.streams)
         self.resend_sizes = TaskSizes(scenario, self.streams, prefix="resend/")
         self.redelivery_sizes = TaskSizes(scenario, self.streams, prefix="redelivery/")
-        self.jitter = self.streams.uniforms("retry_jitter")
+        self.retrier = Retrier(scenario.retry, self.streams.uniforms("retry_jitter").next,
+                               self.env)
         self.downstream = Downstream(self)
         self.services = None
         if scenario.services:  # one queue or consumer group per service, in lanes
             from sim.model.services import ServiceSet
             self.services = ServiceSet(self)
-        self.broker = (self.services if self.services is not None
-                       else BROKERS[scenario.broker.kind](self))
+        self.broker: Broker = (self.services if self.services is not None
+                               else broker_kind(self))
         self.retry_level = levels["retry_waiting"]
         self.sample_every = scenario.duration / SAMPLES_PER_RUN
         self.fault_windows: list[dict[str, Any]] = []
@@ -213,18 +214,18 @@ class System:
             self.rec.task_reason[task] = reason
         return True
 
-    def next_retry_delay(self, msg: Message) -> float:
-        """The retry policy's wait before the next attempt (and count the retry)."""
-        policy = self.scenario.retry
-        delay = next_delay(policy, msg.attempt, msg.previous_delay, self.jitter.next)
-        msg.previous_delay = delay
-        msg.attempt += 1
-        self.retries += 1
-        return delay
+    @property
+    def retries(self) -> int:
+        """Retries granted so far (by the one retry decision, ``self.retrier``)."""
+        return self.retrier.retries
 
-    def attempt_done(self, delivery: Delivery, ok: bool,
+    def attempt_done(self, delivery: Delivery, ok: bool, decision: RetryDecision | None = None,
                      retry_into: Callable[[Message], bool] | None = None) -> None:
-        """A consumer finished an attempt: done, retry after a countdown, or give up."""
+        """A consumer finished an attempt: done, retry after a countdown, or give up.
+
+        ``decision`` is the retry decision if the consumer already asked for it (Kafka decides
+        before it moves on); otherwise it is asked here, with the broker's dead-letter setting.
+        A retry is published again with ``retry_into`` (default: the broker's publish)."""
         msg = delivery.msg
         if self.is_settled(msg.task):  # another copy already settled it
             if ok:
@@ -235,16 +236,18 @@ class System:
             self.settle(msg.task, SUCCEEDED)
             self.gone()
             return
-        if msg.attempt >= self.scenario.retry.max_retries:
-            dead = getattr(self.broker, "dead_letter_exhausted", False)
-            self.settle(msg.task, DEAD_LETTERED if dead else TASK_FAILED, "max_retries")
+        if decision is None:
+            decision = self.retrier.decide(msg, self.broker.dead_letter_exhausted)
+        if not decision.retry:
+            state = DEAD_LETTERED if decision.action == DEAD_LETTER else TASK_FAILED
+            self.settle(msg.task, state, decision.reason)
             self.gone()
             return
-        delay = self.next_retry_delay(msg)
         self.rec.task_state[msg.task] = IN_QUEUE
         self.retry_level.add(self.env.now, 1)
         publish = retry_into or self.broker.publish
-        self.env.timeout(delay).callbacks.append(lambda _e: self._republish(msg, publish))
+        self.env.timeout(decision.delay).callbacks.append(
+            lambda _e: self._republish(msg, publish))
 
     def _republish(self, msg: Message, publish: Callable[[Message], bool]) -> None:
         self.retry_level.add(self.env.now, -1)
@@ -278,12 +281,6 @@ class System:
         if not self.is_settled(msg.task):
             self.rec.task_state[msg.task] = IN_QUEUE
 
-    # --- faults -----------------------------------------------------------------------
-    def crash(self, consumer: Any) -> None:
-        self.broker.crash(consumer)
-
-    def restart(self, consumer: Any) -> None:
-        self.broker.restart(consumer)
 
 
 __all__ = ["LEVELS", "STOP_REASONS", "System"]

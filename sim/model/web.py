@@ -82,16 +82,20 @@ def run_inline(system: System, rid: int, sizes: tuple) -> Generator:
     env, rec = system.env, system.rec
     msg = system.new_message(rid, sizes)
     rec.task_state[msg.task] = IN_PROGRESS
+    reason = ""
     while True:
         attempt = rec.new_attempt(msg.task, msg.attempt + 1, -1, env.now, env.now)
         ok = yield system.downstream.begin(msg.service_time(), msg.succeeds())
         rec.end_attempt(attempt, env.now, SUCCESS if ok else FAILURE)
-        if ok or msg.attempt >= system.scenario.retry.max_retries:
+        if ok:
             break
-        delay = system.next_retry_delay(msg)
-        if delay > 0:
-            yield env.timeout(delay)
-    system.settle(msg.task, SUCCEEDED if ok else TASK_FAILED, "" if ok else "max_retries")
+        decision = system.retrier.decide(msg)  # no broker, so nothing is dead-lettered
+        if not decision.retry:
+            reason = decision.reason
+            break
+        if decision.delay > 0:
+            yield env.timeout(decision.delay)
+    system.settle(msg.task, SUCCEEDED if ok else TASK_FAILED, reason)
     system.gone()
     return ok
 

@@ -20,15 +20,17 @@ from sim.model.task import Delivery
 from sim.records import FAILURE, IN_PROGRESS, KILLED, SUCCEEDED, SUCCESS, Level
 
 if TYPE_CHECKING:
+    from sim.model.brokers.rabbitmq import QueueBroker
     from sim.model.system import System
 
 
 class Worker:
     """One worker process: slots, a prefetch window, acknowledgements, crashes."""
 
-    def __init__(self, system: System, index: int) -> None:
+    def __init__(self, system: System, broker: QueueBroker, index: int) -> None:
         cfg = system.scenario.workers
         self.system = system
+        self.broker = broker
         self.env = system.env
         self.rec = system.rec
         self.index = index
@@ -100,7 +102,7 @@ class Worker:
     def _ack(self, delivery: Delivery) -> None:
         delivery.acked = True
         self.unacked -= 1
-        self.system.broker.acked(self, delivery)
+        self.broker.acked(self, delivery)
 
     def _finish(self, delivery: Delivery, event: simpy.Event) -> None:
         if delivery.killed:
@@ -116,7 +118,7 @@ class Worker:
             self._ack(delivery)
         self.system.attempt_done(delivery, ok)
         self._fill()
-        self.system.broker.credit(self)
+        self.broker.credit(self)
 
     # --- crashing ---------------------------------------------------------------------
     def crash(self) -> None:
@@ -125,7 +127,7 @@ class Worker:
             return
         now = self.env.now
         self.alive = False
-        broker = self.system.broker
+        broker = self.broker
         for delivery, event in list(self.running.items()):
             delivery.killed = True
             if isinstance(event, simpy.Process) and event.is_alive:
@@ -152,5 +154,5 @@ class Worker:
         if self.alive:
             return
         self.alive = True
-        self.system.broker.credit(self)
+        self.broker.credit(self)
 
