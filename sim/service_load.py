@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from sim.capacity import expected_attempts, expected_backoff, worker_capacity
 from sim.dists import mean_of
-from sim.model.services import lane_scenario, routes
+from sim.model.events import routes
+from sim.model.services import lane_scenario
 from sim.schema import Scenario
 
 

@@ -19,23 +19,18 @@ binding matches is counted as unroutable, or as taken by the alternate exchange 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
 from collections.abc import Generator
-from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sim.model.brokers import BROKERS, Broker, Consumer, KafkaBroker
+from sim.model.brokers import BROKERS, Broker, Consumer
 from sim.model.downstream import Downstream
+from sim.model.events import EventDraws, routes, routing_keys
 from sim.model.retry import Retrier
-from sim.model.routing import Exchange, binding_keys
 from sim.model.system import System
-from sim.model.task import Message, TaskSizes, _key_draws
+from sim.model.task import Message, TaskSizes
 from sim.model.web import AsyncRequest, run_inline
 from sim.records import COMPLETED, FAILED, Level, Recorder
 from sim.schema import Scenario, Service
-
-if TYPE_CHECKING:
-    from sim.rng import Streams
 
 LANE_LEVELS = ("queue_depth", "worker_busy", "retry_waiting", "downstream_busy",
                "downstream_queue")
@@ -50,7 +45,7 @@ def level_names(scenario: Scenario) -> tuple[str, ...]:
     """Every service's own levels (none without services)."""
     if not scenario.services:
         return ()
-    lags = KafkaBroker.level_names(scenario) if scenario.broker.kind == "kafka" else []
+    lags = BROKERS[scenario.broker.kind].level_names(scenario)  # Kafka: lag per partition
     return tuple(prefix(s.name) + level for s in scenario.services
                  for level in (*LANE_LEVELS, *lags))
 
@@ -132,44 +127,6 @@ class Lane(System):
         self.parent.gone()
 
 
-class EventDraws:
-    """What each arriving request publishes: the event's kind (its routing key), its message key
-    (Kafka: one key, so one partition, for every group) and, for every service, the task this
-    event means to it. Every service's task is drawn from the service's own streams at every
-    arrival, whether or not it gets the event, so a binding or a share never shifts another
-    service's traffic (common random numbers)."""
-
-    def __init__(self, scenario: Scenario, lanes: list[Lane], streams: Streams,
-                 prefix_: str = "") -> None:
-        shares = [event.share for event in scenario.arrivals.events]
-        self.cdf = list(accumulate(shares))[:-1]
-        self.kind = streams.uniforms(f"{prefix_}event_kind") if len(shares) > 1 else None
-        self.sizes = [TaskSizes(lane.scenario, streams, prefix=f"{prefix_}svc/{lane.name}/")
-                      for lane in lanes]
-        self.key = _key_draws(scenario, streams, prefix_)
-
-    def draw(self) -> tuple[int, tuple[tuple, ...]]:
-        kind = 0 if self.kind is None else bisect_right(self.cdf, self.kind.next())
-        key = int(self.key.next()) if self.key is not None else 0
-        return kind, tuple((services, first_ok, key)
-                           for services, first_ok, _own in (s.draw() for s in self.sizes))
-
-
-def routing_keys(scenario: Scenario) -> list[str]:
-    """The routing key of each kind of event (the empty key when none are given)."""
-    return [event.routing_key for event in scenario.arrivals.events] or [""]
-
-
-def routes(scenario: Scenario) -> list[tuple[int, ...]]:
-    """For each kind of event, the services that get a copy (every group on Kafka)."""
-    every = tuple(range(len(scenario.services)))
-    if scenario.broker.kind == "kafka":
-        return [every for _ in routing_keys(scenario)]
-    exchange = Exchange(scenario.broker.exchange.type,
-                        [binding_keys(s.routing_key) for s in scenario.services])
-    return [exchange.route(key) for key in routing_keys(scenario)]
-
-
 class ServiceSet(Broker):
     """The services of a fan-out run: routing, one lane each, and the broker as the run sees
     it (outages, periodic work, every consumer). Installed by ``System`` as its broker when the
@@ -238,7 +195,7 @@ class ServiceSet(Broker):
         unroutable, or as taken by the alternate exchange."""
         found = self.routes[kind]
         if not found:
-            if self.alternate is not None and self.system.mode == "async":
+            if self.alternate is not None:  # sync counts alike: the same events, compared
                 self.alternate_routed += 1
             else:
                 self.unroutable += 1
@@ -331,5 +288,5 @@ def schedule_service_faults(system: System, only: tuple[str, ...] | None
         windows.append(window)
     return windows
 
-__all__ = ["HANDLERS", "LANE_LEVELS", "EventDraws", "Lane", "ServiceSet", "lane_scenario",
-           "level_names", "prefix", "routes", "routing_keys", "schedule_service_faults"]
+__all__ = ["HANDLERS", "LANE_LEVELS", "Lane", "ServiceSet", "lane_scenario", "level_names",
+           "prefix", "schedule_service_faults"]
