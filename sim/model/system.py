@@ -18,12 +18,14 @@ from sim.model.brokers import BROKERS, KafkaBroker
 from sim.model.clients import start_clients
 from sim.model.downstream import Downstream
 from sim.model.faults import schedule_faults
+from sim.model.guard import Guard, level_names
 from sim.model.pool import Pool
 from sim.model.retry import next_delay
 from sim.model.task import Delivery, Message, TaskSizes
-from sim.model.web import HANDLERS
+from sim.model.web import handler_for
 from sim.records import (
     DEAD_LETTERED,
+    EXPIRED,
     IN_FLIGHT,
     IN_PROGRESS,
     IN_QUEUE,
@@ -50,7 +52,7 @@ class System:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         lags = KafkaBroker.level_names(scenario) if scenario.broker.kind == "kafka" else []
-        self.rec = Recorder(LEVELS + tuple(lags))
+        self.rec = Recorder(LEVELS + tuple(lags) + level_names(scenario))
         self.warnings: list[str] = []
         self.in_system = 0
         self.retries = 0
@@ -60,12 +62,13 @@ class System:
         levels = self.rec.levels
         self.threads = Pool(self.env, scenario.web.workers, levels["web_busy"],
                             levels["web_queue"])
-        self.handler = HANDLERS[mode]
+        self.handler = handler_for(mode, scenario)
         self.task_sizes = TaskSizes(scenario, self.streams)
         self.resend_sizes = TaskSizes(scenario, self.streams, prefix="resend/")
         self.redelivery_sizes = TaskSizes(scenario, self.streams, prefix="redelivery/")
         self.jitter = self.streams.uniforms("retry_jitter")
         self.downstream = Downstream(self)
+        self.guard = Guard(self)
         self.broker = BROKERS[scenario.broker.kind](self)
         self.retry_level = levels["retry_waiting"]
         self.sample_every = scenario.duration / SAMPLES_PER_RUN
@@ -169,7 +172,10 @@ class System:
     def new_message(self, rid: int, sizes: tuple) -> Message:
         task = self.rec.new_task(rid, self.env.now)
         self.in_system += 1
-        return Message(task, rid, sizes, self.scenario.retry.base)
+        msg = Message(task, rid, sizes, self.scenario.retry.base)
+        if self.guard.checks_expiry:
+            self.guard.stamp(msg, self.rec.req_arrival[rid])
+        return msg
 
     def publish_task(self, rid: int, sizes: tuple) -> bool:
         """Publish a new task; False (and no task) if the broker refused it."""
@@ -208,9 +214,24 @@ class System:
         self.retries += 1
         return delay
 
+    def give_up_reason(self, msg: Message) -> str:
+        """Why a failed task is not retried ("max_retries", "budget"), or "" to retry it."""
+        if msg.attempt >= self.scenario.retry.max_retries:
+            return "max_retries"
+        if not self.guard.may_retry():
+            return "budget"
+        return ""
+
+    def expire(self, msg: Message) -> None:
+        """A consumer skipped a message whose work is no longer wanted (deadline, expires)."""
+        self.settle(msg.task, EXPIRED, "deadline")
+        self.gone()
+
     def attempt_done(self, delivery: Delivery, ok: bool,
-                     retry_into: Callable[[Message], bool] | None = None) -> None:
-        """A consumer finished an attempt: done, retry after a countdown, or give up."""
+                     retry_into: Callable[[Message], bool] | None = None,
+                     reason: str | None = None) -> None:
+        """A consumer finished an attempt: done, retry after a countdown, or give up
+        (``reason``: the caller already decided to give up, and why)."""
         msg = delivery.msg
         if self.is_settled(msg.task):  # another copy already settled it
             if ok:
@@ -221,9 +242,10 @@ class System:
             self.settle(msg.task, SUCCEEDED)
             self.gone()
             return
-        if msg.attempt >= self.scenario.retry.max_retries:
+        reason = reason or self.give_up_reason(msg)
+        if reason:
             dead = getattr(self.broker, "dead_letter_exhausted", False)
-            self.settle(msg.task, DEAD_LETTERED if dead else TASK_FAILED, "max_retries")
+            self.settle(msg.task, DEAD_LETTERED if dead else TASK_FAILED, reason)
             self.gone()
             return
         delay = self.next_retry_delay(msg)

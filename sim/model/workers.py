@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from sim.model.guard import attempt_outcome
 from sim.model.task import Delivery
-from sim.records import FAILURE, IN_PROGRESS, KILLED, SUCCEEDED, SUCCESS, Level
+from sim.records import IN_PROGRESS, KILLED, SUCCEEDED, Level
 
 if TYPE_CHECKING:
     from sim.model.system import System
@@ -50,7 +51,7 @@ class Worker:
         self.busy = Level()
         self.all_busy = system.rec.levels["worker_busy"]
         self.queue_level = system.rec.levels["queue_depth"]
-        self.downstream = system.downstream
+        self.guard = system.guard
 
     # --- receiving --------------------------------------------------------------------
     def has_credit(self) -> bool:
@@ -63,11 +64,24 @@ class Worker:
         self._fill()
 
     def _fill(self) -> None:
+        skipped = False
         while self.free and self.reserved and self.alive:
+            if self.guard.checks_expiry and self.guard.expired(self.reserved[0].msg):
+                self._discard(self.reserved.popleft())
+                skipped = True
+                continue
             if self.spacing and self.env.now < self.next_start:
                 self._wake_at(self.next_start)
                 return
             self._start(self.reserved.popleft())
+        if skipped:  # room in the prefetch window again: ask the broker, after this event
+            self.env.timeout(0).callbacks.append(lambda _e: self.system.broker.credit(self))
+
+    def _discard(self, delivery: Delivery) -> None:
+        """An expired message is acknowledged and skipped, not run (Celery: expires)."""
+        self.queue_level.add(self.env.now, -1)
+        self._ack(delivery)
+        self.system.expire(delivery.msg)
 
     def _wake_at(self, when: float) -> None:
         if not self.waking:
@@ -91,7 +105,7 @@ class Worker:
         states = self.rec.task_state
         if states[msg.task] < SUCCEEDED:
             states[msg.task] = IN_PROGRESS
-        done = self.downstream.begin(msg.service_time(), msg.succeeds(), self.time_limit)
+        done = self.guard.call(msg, self.time_limit)
         done.callbacks.append(lambda event: self._finish(delivery, event))
         self.running[delivery] = done
         if not self.acks_late:
@@ -107,7 +121,7 @@ class Worker:
             return  # a crash already accounted for it
         ok = bool(event.value)
         now = self.env.now
-        self.rec.end_attempt(delivery.attempt_row, now, SUCCESS if ok else FAILURE)
+        self.rec.end_attempt(delivery.attempt_row, now, attempt_outcome(event.value))
         del self.running[delivery]
         self.free += 1
         self.busy.add(now, -1)

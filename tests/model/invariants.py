@@ -10,8 +10,9 @@ from sim.runner import Result
 def check_conservation(result: Result) -> None:
     s = result.summary
     req, tasks = s["requests"], s["tasks"]
-    assert req["arrived"] == req["completed"] + req["failed"] + req["timed_out"] + req["in_flight"]
-    ends = ("succeeded", "failed", "dead_lettered", "lost", "in_queue", "in_progress")
+    assert req["arrived"] == (req["completed"] + req["failed"] + req["timed_out"] + req["shed"]
+                              + req["in_flight"])
+    ends = ("succeeded", "failed", "dead_lettered", "lost", "expired", "in_queue", "in_progress")
     assert tasks["published"] == sum(tasks[k] for k in ends)
     assert len(result.requests) == req["arrived"]
     assert len(result.tasks) == tasks["published"]
