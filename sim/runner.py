@@ -74,7 +74,8 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None) -
     summary.update(resilience_summary(scenario, mode, frames, system.fault_windows, end,
                                       system.guard.breaker_summary(end)))
     return Result(scenario, mode, seed, summary, frames["requests"], frames["tasks"],
-                  frames["attempts"], frames["timeseries"], {"faults": system.fault_windows})
+                  frames["attempts"], frames["timeseries"],
+                  {"faults": system.fault_windows, "breaker_moves": system.guard.moves})
 
 
 def add_fault_columns(timeseries: pd.DataFrame, windows: list[dict[str, Any]]) -> None:

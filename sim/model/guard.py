@@ -48,6 +48,7 @@ class Guard:
                        (OPEN, HALF_OPEN)}
         cfg = scenario.circuit_breaker
         self.breaker = CircuitBreaker(cfg, self._moved) if cfg.enabled else None
+        self.moves: list[tuple[float, str, str]] = []  # (time, from, to) of the breaker
         budget = scenario.retry.budget
         self.budget = RetryBudget(budget) if budget.ratio > 0 else None
         self.deadline_s = scenario.arrivals.deadline
@@ -96,6 +97,7 @@ class Guard:
 
     # --- the breaker's state over time ------------------------------------------------
     def _moved(self, now: float, old: str, new: str) -> None:
+        self.moves.append((now, old, new))
         for state, delta in ((old, -1), (new, +1)):
             level = self.levels.get(state)
             if level is not None:
