@@ -7,9 +7,12 @@ line on stderr that names the problem; never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, NoReturn
 
+from sim.cli_experiment import add_backend_options, add_commands, run_replicated
+from sim.experiment import BackendError
 from sim.export import clean, summary_json, write_run
 from sim.runner import MODES, Result, run
 from sim.scenario import ScenarioError, bundled_ids, load_scenario, parse_assignment
@@ -41,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--out", metavar="DIR", help="write summary, records and scenario here")
     p_run.add_argument("--charts", default="", metavar="FORMATS",
                        help="with --out: also write charts, e.g. png,svg,html,animation")
+    add_backend_options(p_run, reps=None)
+    add_commands(sub, COMMANDS)
     sub.add_parser("list", help="list bundled scenarios")
     p_val = sub.add_parser("validate", help="check a scenario file")
     p_val.add_argument("file", help="path to a YAML file (or a bundled id)")
@@ -65,6 +70,9 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+NOTES = (("theory", "note"),)  # sentences: printed under the table, not in a column
+
+
 def table(results: dict[str, Result]) -> str:
     """A readable side-by-side table of the summaries."""
     modes = list(results)
@@ -73,7 +81,7 @@ def table(results: dict[str, Result]) -> str:
     for section, values in first.items():
         if isinstance(values, dict):
             for key in values:
-                if isinstance(values[key], (dict, list)):
+                if isinstance(values[key], (dict, list)) or (section, key) in NOTES:
                     continue
                 rows.append((f"{section}.{key}",
                              [_fmt(results[m].summary[section][key]) for m in modes]))
@@ -82,6 +90,11 @@ def table(results: dict[str, Result]) -> str:
     width = max(len(name) for name, _ in rows)
     lines = [f"{'':<{width}}  " + "  ".join(f"{m:>12}" for m in modes)]
     lines += [f"{name:<{width}}  " + "  ".join(f"{v:>12}" for v in vals) for name, vals in rows]
+    for mode in modes:
+        for section, key in NOTES:
+            text = results[mode].summary.get(section, {}).get(key)
+            if text:
+                lines.append(f"{section}.{key} ({mode}): {text}")
     for mode in modes:
         lines += [f"warning ({mode}): {w}" for w in results[mode].warnings]
     return "\n".join(lines)
@@ -93,6 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = dict(parse_assignment(item) for item in args.set)
     scenario = load_scenario(args.scenario, overrides)
     modes = MODES if args.mode == "both" else (args.mode or scenario.mode,)
+    if args.reps and args.reps > 1:
+        return run_replicated(args, scenario, modes)
     results = {mode: run(scenario, mode, args.seed) for mode in modes}
     if args.out:
         write_run(results, args.out)
@@ -131,15 +146,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ScenarioError) as exc:
+    except (UsageError, ScenarioError, BackendError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as Unix tools do
+        return quiet_exit()
     except OSError as exc:  # --out in a place that cannot be written, a file that vanished
         where = f": {exc.filename}" if exc.filename else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BrokenPipeError:
-        return 0
+
+
+def quiet_exit() -> int:
+    """After a broken pipe: point stdout at /dev/null so that the interpreter's final flush
+    does not fail again (the Python docs' recipe for SIGPIPE), and end with status 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 __all__ = ["clean", "main"]

@@ -103,6 +103,13 @@ def run_step(lesson_id: str, step_id: str) -> None:
     load(lesson_id, step_id)
 
 
+def try_again(lesson_id: str, step_id: str) -> None:
+    """Callback of "Try again": forget the run and the prediction of this step, so a new
+    prediction can be made (a prediction is locked once its step has run)."""
+    for name in ("ran", "guess", "pred"):
+        st.session_state.pop(key(name, lesson_id, step_id), None)
+
+
 def ran(lesson_id: str, step_id: str) -> bool:
     return bool(st.session_state.get(key("ran", lesson_id, step_id)))
 
@@ -116,9 +123,36 @@ def progress(lesson: Lesson) -> tuple[int, int]:
     steps = sum(ran(lesson.id, step.id) for step in lesson.meta.steps)
     right = 0
     for question in lesson.meta.quiz:
-        chosen = st.session_state.get(key("quiz", lesson.id, question.id))
+        chosen = answer(lesson.id, question.id)
         right += chosen is not None and question.options[chosen].correct
     return steps, right
+
+
+def all_ran(lesson: Lesson) -> bool:
+    return all(ran(lesson.id, step.id) for step in lesson.meta.steps)
+
+
+def quiz_open(lesson: Lesson) -> bool:
+    """The quiz and the key takeaways show once every step has been run (predict first, then
+    check), or once an instructor opened them."""
+    return all_ran(lesson) or bool(st.session_state.get(key("quiz_open", lesson.id)))
+
+
+def open_quiz(lesson_id: str) -> None:
+    """Callback of the instructor's "Open the quiz now"."""
+    st.session_state[key("quiz_open", lesson_id)] = True
+
+
+def lock_answer(lesson_id: str, question_id: str) -> None:
+    """Callback of a quiz question: its first answer is final (one answer per question)."""
+    kept = key("answer", lesson_id, question_id)
+    if st.session_state.get(kept) is None:
+        st.session_state[kept] = st.session_state.get(key("quiz", lesson_id, question_id))
+
+
+def answer(lesson_id: str, question_id: str) -> int | None:
+    """The answer given to a quiz question (None before one was chosen)."""
+    return st.session_state.get(key("answer", lesson_id, question_id))
 
 
 def reveal(lesson_id: str, question_id: str) -> None:

@@ -41,6 +41,9 @@ from sim.scenario import Scenario
 LEVELS = ("web_queue", "web_busy", "queue_depth", "worker_busy", "retry_waiting",
           "downstream_busy", "downstream_queue")
 SAMPLES_PER_RUN = 500
+# Why a run ended: everything drained; the overload bound (limits.max_in_system) was reached;
+# or the drain time bound (limits.max_drain) ran out with work still in the system.
+STOP_REASONS = ("drained", "overloaded", "drain_limit")
 
 
 class System:
@@ -54,6 +57,7 @@ class System:
         lags = KafkaBroker.level_names(scenario) if scenario.broker.kind == "kafka" else []
         self.rec = Recorder(LEVELS + tuple(lags) + level_names(scenario))
         self.warnings: list[str] = []
+        self.stop_reason = "drained"  # or "overloaded" / "drain_limit": see STOP_REASONS
         self.in_system = 0
         self.retries = 0
         self.rejected_publishes = 0
@@ -103,6 +107,7 @@ class System:
 
     def _drain_limit(self, _event: object) -> None:
         if not self.stop.triggered:
+            self.stop_reason = "drain_limit"
             self.warnings.append(
                 f"drain limit: {self.in_system} requests/tasks still in the system at "
                 f"t={self.env.now:g} s; raise limits.max_drain to let them finish"
@@ -120,6 +125,7 @@ class System:
             f"without bound at this load"
         )
         if not self.stop.triggered:
+            self.stop_reason = "overloaded"
             self.stop.succeed()
 
     def backlog(self) -> str:
@@ -294,4 +300,4 @@ class System:
         self.broker.restart(consumer)
 
 
-__all__ = ["LEVELS", "System"]
+__all__ = ["LEVELS", "STOP_REASONS", "System"]

@@ -78,8 +78,7 @@ def render() -> None:
     with right:
         lesson_panel.panel(lesson, item, instructor)
     st.divider()
-    lesson_view.quiz(lesson, instructor)
-    lesson_view.closing(lesson)
+    lesson_view.closing(lesson, lesson_view.quiz(lesson, instructor))
     state.save(lesson.id, index, instructor)
 
 
