@@ -116,7 +116,7 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
               retries: int, warnings: list[str],
               per_worker: list[float] | None = None, rejected: int = 0,
               timeout: float | None = None) -> dict[str, Any]:
-    """The summary dict of DESIGN.md "Summary keys" (plus a few extra keys)."""
+    """The summary dict (its keys are listed in docs/architecture.md "Summary keys")."""
     requests, tasks = frames["requests"], frames["tasks"]
     req_counts = _counts(requests["outcome"], REQUEST_OUTCOMES)
     task_counts = _counts(tasks["state"], TASK_STATES)

@@ -21,9 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from sim.capacity import steady_load, theory_prediction
+from sim.capacity import steady_load
 from sim.experiment.backends import Job, Progress, execute
 from sim.experiment.stats import CONFIDENCE, Interval, flatten, interval, lookup
+from sim.prediction import prediction
 from sim.runner import MODES
 from sim.scenario import Scenario, ScenarioError, apply_overrides
 
@@ -219,7 +220,7 @@ def aggregate(frame: pd.DataFrame, keys: list[str], points: list[tuple[dict, Sce
             head = {**combo, "mode": mode, "overloaded": bool(part["overloaded"].any()),
                     "stopped": int(part["stopped_at_bound"].sum()),
                     "offered_load": float(part["offered_load"].iloc[0]),
-                    "theory_queue_wait_s": theory_prediction(sc, mode)["wq"]}
+                    "theory_queue_wait_s": prediction(sc, mode)["queue_wait_s"]}
             for metric in metrics:
                 values = [None if pd.isna(v) else float(v) for v in part[metric]]
                 rows.append({**head, "metric": metric,

@@ -32,8 +32,8 @@ def _worker_crash(system: System, fault: WorkerCrash) -> dict[str, Any]:
     victims = system.broker.consumers[: fault.count]
     end = fault.at + fault.restart_after if fault.restart_after is not None else None
     return _window(system, fault, end,
-                   lambda: [system.crash(consumer) for consumer in victims],
-                   lambda: [system.restart(consumer) for consumer in victims],
+                   lambda: [system.broker.crash(consumer) for consumer in victims],
+                   lambda: [system.broker.restart(consumer) for consumer in victims],
                    f"{len(victims)} worker{'s' if len(victims) > 1 else ''} crashed")
 
 

@@ -1,12 +1,13 @@
 """The defences of the tier that calls the downstream (web handlers in sync, workers in async):
-a circuit breaker around its calls, a retry budget for its retries, and deadlines on its work.
+a circuit breaker around its calls, deposits into the retry budget, and deadlines on its work.
 
 ``call`` starts the downstream call of a message's current attempt: through the breaker (an open
 breaker answers at once, with ``None`` instead of True/False, and the service sees nothing), and
-paying the budget's deposit on a first attempt. ``may_retry`` asks the budget for a retry.
-``expired`` says whether a message's work is no longer wanted (its request's
-``arrivals.deadline`` or its ``task.expires`` has passed). With every defence off, ``call`` is
-the downstream's own ``begin``, so runs without defences take the same path as before.
+depositing into the retry budget on a first attempt (the budget's withdrawals are made by the
+one retry decision, :class:`sim.model.retry.Retrier`). ``expired`` says whether a message's work
+is no longer wanted (its request's ``arrivals.deadline`` or its ``task.expires`` has passed).
+With every defence off, ``call`` is the downstream's own ``begin``, so runs without defences
+take the same path as before.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim.model.breaker import HALF_OPEN, OPEN, CircuitBreaker
-from sim.model.budget import RetryBudget
 from sim.model.task import Message
 from sim.records import FAILURE, SHORT_CIRCUITED, SUCCESS
 from sim.schema import Scenario
@@ -49,8 +49,7 @@ class Guard:
         cfg = scenario.circuit_breaker
         self.breaker = CircuitBreaker(cfg, self._moved) if cfg.enabled else None
         self.moves: list[tuple[float, str, str]] = []  # (time, from, to) of the breaker
-        budget = scenario.retry.budget
-        self.budget = RetryBudget(budget) if budget.ratio > 0 else None
+        self.budget = system.retrier.budget
         self.deadline_s = scenario.arrivals.deadline
         self.expires_s = scenario.task.expires if system.mode == "async" else 0.0
         self.checks_expiry = bool(self.deadline_s or self.expires_s)
@@ -79,10 +78,6 @@ class Guard:
         done.callbacks.append(lambda event: breaker.record(permit, self.env.now,
                                                            bool(event.value)))
         return done
-
-    def may_retry(self) -> bool:
-        """The budget's verdict on one more retry now (always yes without a budget)."""
-        return self.budget is None or self.budget.withdraw(self.env.now)
 
     # --- deadlines --------------------------------------------------------------------
     def stamp(self, msg: Message, arrival: float) -> None:

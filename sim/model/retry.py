@@ -8,13 +8,23 @@ Jitter" (2015):
 - full:         uniform(0, d)
 - equal:        d/2 + uniform(0, d/2)
 - decorrelated: min(cap, uniform(base, 3 * previous))  with previous starting at base
+
+``Retrier.decide`` applies the policy after a failed attempt; every consumer calls it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from sim.model.budget import RetryBudget
 from sim.scenario import Retry
+
+if TYPE_CHECKING:
+    import simpy
+
+    from sim.model.task import Message
 
 Uniform = Callable[[], float]  # a U(0,1) draw
 
@@ -69,3 +79,53 @@ def delays(policy: Retry, u: Uniform) -> list[float]:
         previous = next_delay(policy, n, previous, u)
         out.append(previous)
     return out
+
+
+# --- the decision after a failed attempt -------------------------------------------------
+
+RETRY, FAIL, DEAD_LETTER = "retry", "fail", "dead_letter"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryDecision:
+    """What happens after a failed attempt: ``action`` is ``retry`` (after ``delay`` seconds),
+    ``fail`` or ``dead_letter`` (given up, for ``reason``)."""
+
+    action: str
+    delay: float = 0.0
+    reason: str = ""
+
+    @property
+    def retry(self) -> bool:
+        return self.action == RETRY
+
+
+class Retrier:
+    """The one place that decides retry / give up / dead-letter, and the delay, for every
+    consumer (sync handlers, queue workers, Kafka consumers). It counts the retries it grants.
+
+    With a retry budget (``retry.budget``), a retry that finds no token is not made: the task
+    is given up (failed, or dead-lettered) for the reason ``budget``. Callers only act on the
+    decision.
+    """
+
+    def __init__(self, policy: Retry, jitter: Uniform, env: simpy.Environment) -> None:
+        self.policy = policy
+        self.jitter = jitter
+        self.env = env
+        self.retries = 0
+        self.budget = RetryBudget(policy.budget) if policy.budget.ratio > 0 else None
+
+    def decide(self, msg: Message, dead_letter: bool = False) -> RetryDecision:
+        """After a failed attempt of ``msg``: retry (the message moves on to its next attempt)
+        or give up, as dead letter if the consumer has a dead-letter destination."""
+        policy = self.policy
+        if msg.attempt >= policy.max_retries:
+            return RetryDecision(DEAD_LETTER if dead_letter else FAIL, 0.0, "max_retries")
+        if self.budget is not None and not self.budget.withdraw(self.env.now):
+            return RetryDecision(DEAD_LETTER if dead_letter else FAIL, 0.0, "budget")
+        delay = next_delay(policy, msg.attempt, msg.previous_delay, self.jitter)
+        msg.previous_delay = delay
+        msg.attempt += 1
+        self.retries += 1
+        return RetryDecision(RETRY, delay)

@@ -14,13 +14,13 @@ from typing import Any, Literal
 
 import simpy
 
-from sim.model.brokers import BROKERS, KafkaBroker
+from sim.model.brokers import BROKERS, Broker
 from sim.model.clients import start_clients
 from sim.model.downstream import Downstream
 from sim.model.faults import schedule_faults
 from sim.model.guard import Guard, level_names
 from sim.model.pool import Pool
-from sim.model.retry import next_delay
+from sim.model.retry import DEAD_LETTER, Retrier, RetryDecision
 from sim.model.task import Delivery, Message, TaskSizes
 from sim.model.web import handler_for
 from sim.records import (
@@ -54,12 +54,11 @@ class System:
         self.mode = mode
         self.env = simpy.Environment()
         self.streams = Streams(seed)
-        lags = KafkaBroker.level_names(scenario) if scenario.broker.kind == "kafka" else []
-        self.rec = Recorder(LEVELS + tuple(lags) + level_names(scenario))
+        broker_kind = BROKERS[scenario.broker.kind]
+        self.rec = Recorder(LEVELS + broker_kind.level_names(scenario) + level_names(scenario))
         self.warnings: list[str] = []
         self.stop_reason = "drained"  # or "overloaded" / "drain_limit": see STOP_REASONS
         self.in_system = 0
-        self.retries = 0
         self.rejected_publishes = 0
         self._arrivals_done = False
         self.stop = self.env.event()
@@ -70,10 +69,11 @@ class System:
         self.task_sizes = TaskSizes(scenario, self.streams)
         self.resend_sizes = TaskSizes(scenario, self.streams, prefix="resend/")
         self.redelivery_sizes = TaskSizes(scenario, self.streams, prefix="redelivery/")
-        self.jitter = self.streams.uniforms("retry_jitter")
+        self.retrier = Retrier(scenario.retry, self.streams.uniforms("retry_jitter").next,
+                               self.env)
         self.downstream = Downstream(self)
         self.guard = Guard(self)
-        self.broker = BROKERS[scenario.broker.kind](self)
+        self.broker: Broker = broker_kind(self)
         self.retry_level = levels["retry_waiting"]
         self.sample_every = scenario.duration / SAMPLES_PER_RUN
         self.fault_windows: list[dict[str, Any]] = []
@@ -211,33 +211,23 @@ class System:
             self.rec.task_reason[task] = reason
         return True
 
-    def next_retry_delay(self, msg: Message) -> float:
-        """The retry policy's wait before the next attempt (and count the retry)."""
-        policy = self.scenario.retry
-        delay = next_delay(policy, msg.attempt, msg.previous_delay, self.jitter.next)
-        msg.previous_delay = delay
-        msg.attempt += 1
-        self.retries += 1
-        return delay
-
-    def give_up_reason(self, msg: Message) -> str:
-        """Why a failed task is not retried ("max_retries", "budget"), or "" to retry it."""
-        if msg.attempt >= self.scenario.retry.max_retries:
-            return "max_retries"
-        if not self.guard.may_retry():
-            return "budget"
-        return ""
+    @property
+    def retries(self) -> int:
+        """Retries granted so far (by the one retry decision, ``self.retrier``)."""
+        return self.retrier.retries
 
     def expire(self, msg: Message) -> None:
         """A consumer skipped a message whose work is no longer wanted (deadline, expires)."""
         self.settle(msg.task, EXPIRED, "deadline")
         self.gone()
 
-    def attempt_done(self, delivery: Delivery, ok: bool,
-                     retry_into: Callable[[Message], bool] | None = None,
-                     reason: str | None = None) -> None:
-        """A consumer finished an attempt: done, retry after a countdown, or give up
-        (``reason``: the caller already decided to give up, and why)."""
+    def attempt_done(self, delivery: Delivery, ok: bool, decision: RetryDecision | None = None,
+                     retry_into: Callable[[Message], bool] | None = None) -> None:
+        """A consumer finished an attempt: done, retry after a countdown, or give up.
+
+        ``decision`` is the retry decision if the consumer already asked for it (Kafka decides
+        before it moves on); otherwise it is asked here, with the broker's dead-letter setting.
+        A retry is published again with ``retry_into`` (default: the broker's publish)."""
         msg = delivery.msg
         if self.is_settled(msg.task):  # another copy already settled it
             if ok:
@@ -248,17 +238,18 @@ class System:
             self.settle(msg.task, SUCCEEDED)
             self.gone()
             return
-        reason = reason or self.give_up_reason(msg)
-        if reason:
-            dead = getattr(self.broker, "dead_letter_exhausted", False)
-            self.settle(msg.task, DEAD_LETTERED if dead else TASK_FAILED, reason)
+        if decision is None:
+            decision = self.retrier.decide(msg, self.broker.dead_letter_exhausted)
+        if not decision.retry:
+            state = DEAD_LETTERED if decision.action == DEAD_LETTER else TASK_FAILED
+            self.settle(msg.task, state, decision.reason)
             self.gone()
             return
-        delay = self.next_retry_delay(msg)
         self.rec.task_state[msg.task] = IN_QUEUE
         self.retry_level.add(self.env.now, 1)
         publish = retry_into or self.broker.publish
-        self.env.timeout(delay).callbacks.append(lambda _e: self._republish(msg, publish))
+        self.env.timeout(decision.delay).callbacks.append(
+            lambda _e: self._republish(msg, publish))
 
     def _republish(self, msg: Message, publish: Callable[[Message], bool]) -> None:
         self.retry_level.add(self.env.now, -1)
@@ -292,12 +283,6 @@ class System:
         if not self.is_settled(msg.task):
             self.rec.task_state[msg.task] = IN_QUEUE
 
-    # --- faults -----------------------------------------------------------------------
-    def crash(self, consumer: Any) -> None:
-        self.broker.crash(consumer)
-
-    def restart(self, consumer: Any) -> None:
-        self.broker.restart(consumer)
 
 
 __all__ = ["LEVELS", "STOP_REASONS", "System"]

@@ -75,7 +75,7 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
         yield env.timeout(web_time)
     msg = system.new_message(rid, sizes)
     rec.task_state[msg.task] = IN_PROGRESS
-    guard = system.guard
+    guard, reason = system.guard, ""
     while True:
         if guard.checks_expiry and guard.expired(msg):
             ok, reason = False, "deadline"  # nobody wants the answer any more: skip the call
@@ -84,12 +84,14 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
         result = yield guard.call(msg)
         rec.end_attempt(attempt, env.now, attempt_outcome(result))
         ok = bool(result)
-        reason = "" if ok else system.give_up_reason(msg)
-        if ok or reason:
+        if ok:
             break
-        delay = system.next_retry_delay(msg)
-        if delay > 0:
-            yield env.timeout(delay)
+        decision = system.retrier.decide(msg)  # no broker, so nothing is dead-lettered
+        if not decision.retry:
+            reason = decision.reason
+            break
+        if decision.delay > 0:
+            yield env.timeout(decision.delay)
     state = SUCCEEDED if ok else EXPIRED if reason == "deadline" else TASK_FAILED
     system.settle(msg.task, state, reason)
     system.gone()

@@ -21,15 +21,17 @@ from sim.model.task import Delivery
 from sim.records import IN_PROGRESS, KILLED, SUCCEEDED, Level
 
 if TYPE_CHECKING:
+    from sim.model.brokers.rabbitmq import QueueBroker
     from sim.model.system import System
 
 
 class Worker:
     """One worker process: slots, a prefetch window, acknowledgements, crashes."""
 
-    def __init__(self, system: System, index: int) -> None:
+    def __init__(self, system: System, broker: QueueBroker, index: int) -> None:
         cfg = system.scenario.workers
         self.system = system
+        self.broker = broker
         self.env = system.env
         self.rec = system.rec
         self.index = index
@@ -75,7 +77,7 @@ class Worker:
                 return
             self._start(self.reserved.popleft())
         if skipped:  # room in the prefetch window again: ask the broker, after this event
-            self.env.timeout(0).callbacks.append(lambda _e: self.system.broker.credit(self))
+            self.env.timeout(0).callbacks.append(lambda _e: self.broker.credit(self))
 
     def _discard(self, delivery: Delivery) -> None:
         """An expired message is acknowledged and skipped, not run (Celery: expires)."""
@@ -114,7 +116,7 @@ class Worker:
     def _ack(self, delivery: Delivery) -> None:
         delivery.acked = True
         self.unacked -= 1
-        self.system.broker.acked(self, delivery)
+        self.broker.acked(self, delivery)
 
     def _finish(self, delivery: Delivery, event: simpy.Event) -> None:
         if delivery.killed:
@@ -130,7 +132,7 @@ class Worker:
             self._ack(delivery)
         self.system.attempt_done(delivery, ok)
         self._fill()
-        self.system.broker.credit(self)
+        self.broker.credit(self)
 
     # --- crashing ---------------------------------------------------------------------
     def crash(self) -> None:
@@ -139,7 +141,7 @@ class Worker:
             return
         now = self.env.now
         self.alive = False
-        broker = self.system.broker
+        broker = self.broker
         for delivery, event in list(self.running.items()):
             delivery.killed = True
             if isinstance(event, simpy.Process) and event.is_alive:
@@ -166,5 +168,5 @@ class Worker:
         if self.alive:
             return
         self.alive = True
-        self.system.broker.credit(self)
+        self.broker.credit(self)
 

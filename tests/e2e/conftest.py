@@ -1,5 +1,5 @@
 """Shared pieces of the browser tests: a real ``streamlit run`` on a free loopback port and the
-Chromium settings known to work here (see shared/ENVIRONMENT.md)."""
+Chromium settings known to work in a container (no sandbox, no GPU, no /dev/shm)."""
 
 from __future__ import annotations
 

@@ -73,3 +73,29 @@ def test_next_delay_uses_the_previous_delay_only_for_decorrelated():
     assert next_delay(policy, 0, 10.0, constant(1.0)) == pytest.approx(30.0)
     full = Retry(base=1.0, cap=100.0, jitter="full")
     assert next_delay(full, 3, 10.0, constant(1.0)) == pytest.approx(8.0)
+
+
+def test_one_retry_decision_retries_then_gives_up_with_a_reason():
+    import simpy
+
+    from sim.model.retry import Retrier, RetryDecision
+    from sim.model.task import Message
+
+    policy = Retry(max_retries=2, backoff="fixed", base=3.0, jitter="none")
+    retrier = Retrier(policy, constant(0.5), simpy.Environment())
+    msg = Message(0, 0, ((1.0,), 0, 0), policy.base)
+    assert retrier.decide(msg) == RetryDecision("retry", 3.0, "")
+    assert retrier.decide(msg, dead_letter=True).retry
+    assert msg.attempt == 2 and retrier.retries == 2
+    assert retrier.decide(msg) == RetryDecision("fail", 0.0, "max_retries")
+    assert retrier.decide(msg, dead_letter=True) == RetryDecision("dead_letter", 0.0,
+                                                                  "max_retries")
+    assert retrier.retries == 2
+
+
+def test_every_broker_kind_implements_the_broker_interface():
+    from sim.model.brokers import BROKERS, Broker
+
+    for kind, cls in BROKERS.items():
+        assert issubclass(cls, Broker), kind
+        assert not cls.__abstractmethods__, (kind, cls.__abstractmethods__)

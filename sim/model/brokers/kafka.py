@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from sim.model.brokers.base import Broker
 from sim.model.guard import attempt_outcome
+from sim.model.retry import RetryDecision
 from sim.model.task import Delivery, Message
 from sim.records import KILLED, Level
 
 if TYPE_CHECKING:
     from sim.model.system import System
+    from sim.scenario import Scenario
 
 
 def partition_of(key: int, partitions: int) -> int:
@@ -55,7 +58,7 @@ class Consumer:
         self.busy = Level()
 
 
-class KafkaBroker:
+class KafkaBroker(Broker):
     """Partitions, a consumer group, offsets and rebalances."""
 
     def __init__(self, system: System) -> None:
@@ -80,10 +83,12 @@ class KafkaBroker:
         if cfg.enable_auto_commit:
             self.env.timeout(cfg.auto_commit_interval).callbacks.append(self._auto_commit)
 
-    @staticmethod
-    def level_names(scenario) -> list[str]:
+    @classmethod
+    def level_names(cls, scenario: Scenario) -> tuple[str, ...]:
+        """Consumer lag per partition (and the retry lane)."""
         cfg = scenario.broker
-        return [f"lag_p{i}" for i in range(cfg.partitions + (1 if cfg.retry_topic else 0))]
+        assert cfg.kind == "kafka"
+        return tuple(f"lag_p{i}" for i in range(cfg.partitions + (1 if cfg.retry_topic else 0)))
 
     # --- producing --------------------------------------------------------------------
     def publish(self, msg: Message) -> bool:
@@ -149,18 +154,17 @@ class KafkaBroker:
         self.rec.end_attempt(delivery.attempt_row, now, attempt_outcome(event.value))
         consumer.busy.add(now, -1)
         self.all_busy.add(now, -1)
-        reason = "" if ok or self.retry_lane is not None else self.system.give_up_reason(msg)
-        if ok or self.retry_lane is not None or reason:
-            self._advance(consumer, part)
-            self.system.attempt_done(delivery, ok, retry_into=self._retry_topic,
-                                     reason=reason or None)
-            return
-        # retry in place: the partition (and this slot) waits out the backoff
-        delivery.stale = True
-        delay = self.system.next_retry_delay(msg)
-        self.depth.add(now, 1)
-        self.env.timeout(delay).callbacks.append(
-            lambda _e: self._retry_in_place(consumer, part, delivery))
+        decision: RetryDecision | None = None
+        if not ok and self.retry_lane is None:
+            decision = self.system.retrier.decide(msg, self.dead_letter_exhausted)
+            if decision.retry:  # retry in place: the partition (and this slot) waits it out
+                delivery.stale = True
+                self.depth.add(now, 1)
+                self.env.timeout(decision.delay).callbacks.append(
+                    lambda _e: self._retry_in_place(consumer, part, delivery))
+                return
+        self._advance(consumer, part)
+        self.system.attempt_done(delivery, ok, decision, retry_into=self._retry_topic)
 
     def _retry_topic(self, msg: Message) -> bool:
         assert self.retry_lane is not None
@@ -274,8 +278,5 @@ class KafkaBroker:
             for part in self.partitions:
                 self._kick(part)
 
-    def acked(self, consumer: object, delivery: Delivery) -> None:
-        """Kafka has no per-message acks; progress is the committed offset."""
-
     def on_tick(self) -> None:
-        """Nothing periodic beyond auto-commit."""
+        """Nothing periodic beyond auto-commit (which has its own timer)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
+from sim.model.brokers.base import Broker
 from sim.model.task import Delivery, Message
 from sim.model.workers import Worker
 
@@ -19,22 +20,22 @@ if TYPE_CHECKING:
     from sim.model.system import System
 
 
-class QueueBroker:
-    """A single queue with push delivery (basic.consume with basic.qos prefetch)."""
+class QueueBroker(Broker):
+    """A single queue with push delivery (basic.consume with basic.qos prefetch), without
+    queue arguments: the common part of RabbitMQ and Redis."""
 
     def __init__(self, system: System) -> None:
-        cfg = system.scenario.broker
         self.system = system
         self.env = system.env
         self.ready: deque[Message] = deque()
         self.depth = system.rec.levels["queue_depth"]
-        self.max_length = getattr(cfg, "max_length", 0)
-        self.overflow = getattr(cfg, "overflow", "drop-head")
-        self.ttl = getattr(cfg, "message_ttl", 0.0)
-        self.delivery_limit = getattr(cfg, "delivery_limit", 0)
-        self.dead_letter_exhausted = cfg.dead_letter
+        self.max_length = 0
+        self.overflow = "drop-head"
+        self.ttl = 0.0
+        self.delivery_limit = 0
+        self.dead_letter_exhausted = system.scenario.broker.dead_letter
         self.down = 0
-        self.consumers = [Worker(system, i) for i in range(system.scenario.workers.count)]
+        self.consumers = [Worker(system, self, i) for i in range(system.scenario.workers.count)]
         self._next = 0
 
     # --- publishing -------------------------------------------------------------------
@@ -131,3 +132,17 @@ class QueueBroker:
     def on_tick(self) -> None:
         if self.ttl:
             self.expire_head()
+
+
+class RabbitMQBroker(QueueBroker):
+    """A RabbitMQ queue with its arguments (x-max-length, overflow, x-message-ttl,
+    x-delivery-limit)."""
+
+    def __init__(self, system: System) -> None:
+        super().__init__(system)
+        cfg = system.scenario.broker
+        assert cfg.kind == "rabbitmq"
+        self.max_length = cfg.max_length
+        self.overflow = cfg.overflow
+        self.ttl = cfg.message_ttl
+        self.delivery_limit = cfg.delivery_limit
