@@ -47,7 +47,7 @@ class Moments:
     @property
     def scv(self) -> float:
         """Squared coefficient of variation, variance / mean² (0 for a zero mean)."""
-        return self.var / self.mean**2 if self.mean > 0 else 0.0
+        return self.var / self.mean**2 if self.mean**2 > 0 else 0.0  # underflow: 0 too
 
     def __add__(self, other: Moments) -> Moments:  # independent parts add up
         return Moments(self.mean + other.mean, self.var + other.var)

@@ -19,6 +19,7 @@ from sim.capacity import load_warnings
 from sim.metrics import summarize
 from sim.model.system import StopCheck, System
 from sim.prediction import theory_summary
+from sim.resilience import resilience_summary
 from sim.scenario import Scenario, ScenarioError
 from sim.theory import UnstableQueueError
 
@@ -103,8 +104,11 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None,
     summary["run"].update(stop_reason=system.stop_reason,
                           overloaded=system.stop_reason == "overloaded",
                           events=system.rec.work)  # the work counted against limits.max_events
+    summary.update(resilience_summary(scenario, mode, frames, system.fault_windows, end,
+                                      system.guard.breaker_summary(end)))
     return Result(scenario, mode, seed, summary, frames["requests"], frames["tasks"],
-                  frames["attempts"], frames["timeseries"], {"faults": system.fault_windows})
+                  frames["attempts"], frames["timeseries"],
+                  {"faults": system.fault_windows, "breaker_moves": system.guard.moves})
 
 
 def add_fault_columns(timeseries: pd.DataFrame, windows: list[dict[str, Any]]) -> None:

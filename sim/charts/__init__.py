@@ -41,6 +41,7 @@ from sim.charts.base import (
 )
 from sim.charts.journey import SEGMENTS, journey_figure, journey_segments, sample_requests
 from sim.charts.levels import busy, consumer_lag, queue_depth, retries_over_time, worker_share
+from sim.charts.resilience import amplification, breaker_state, goodput
 from sim.charts.response import response_time_ecdf, response_time_over_time, throughput_over_time
 from sim.charts.tasks import FATES, fate_label, fates_figure, task_fates
 from sim.charts.theory import theory_figure, theory_prediction
@@ -50,6 +51,7 @@ BUILDERS: dict[str, Callable[[Results], go.Figure | None]] = {
     "throughput": throughput_over_time, "queues": queue_depth, "consumer_lag": consumer_lag,
     "busy": busy, "worker_share": worker_share, "retries": retries_over_time,
     "task_fates": fates_figure, "theory": theory_figure,
+    "goodput": goodput, "amplification": amplification, "breaker": breaker_state,
 }
 
 
