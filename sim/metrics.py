@@ -120,6 +120,7 @@ def task_figures(tasks: pd.DataFrame, retries: int, rejected: int) -> dict[str, 
         "failed": counts["failed"],
         "dead_lettered": counts["dead_lettered"],
         "lost": counts["lost"],
+        "expired": counts["expired"],
         "duplicates": int(tasks["duplicates"].sum()),
         "retries": retries,
         "in_queue": counts["in_queue"],
@@ -148,7 +149,7 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
     summary = {
         "mode": mode,
         "requests": {"arrived": len(requests), **{k: req_counts[k] for k in
-                     ("completed", "failed", "timed_out", "in_flight")},
+                     ("completed", "failed", "timed_out", "shed", "in_flight")},
                      "retried": int(requests["client_retry"].sum()),
                      "answered_share": answered_share(requests, warmup)},
         "response_time_s": describe(response_times(requests, warmup), with_max=True),

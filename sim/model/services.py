@@ -25,10 +25,11 @@ from typing import Any
 from sim.model.brokers import BROKERS, Broker, Consumer
 from sim.model.downstream import Downstream
 from sim.model.events import EventDraws, routes, routing_keys
+from sim.model.guard import Guard
 from sim.model.retry import Retrier
 from sim.model.system import System
 from sim.model.task import Message, TaskSizes
-from sim.model.web import AsyncRequest, run_inline
+from sim.model.web import AsyncRequest, handler_for, run_inline
 from sim.records import COMPLETED, FAILED, Level, Recorder
 from sim.schema import Scenario, Service
 
@@ -70,21 +71,28 @@ class TeeLevel(Level):
         self.total.add(now, delta)
 
 
-class LaneRecorder(Recorder):
-    """The run's records as one service writes them: the same columns (every task it creates
-    is tagged with the service) and its own levels under their usual names."""
+class LaneRecorder:
+    """The run's records as one service writes them: the shared columns and counters (every
+    method is the shared recorder's, so the run's work count stays one), every task it creates
+    tagged with the service, and its own levels under their usual names."""
 
     def __init__(self, shared: Recorder, index: int, name: str, task_service: array) -> None:
-        self.__dict__.update(vars(shared))  # the very same column arrays
+        self.shared = shared
+        for key, value in vars(shared).items():  # the column arrays, appended in place
+            if isinstance(value, array) or key == "task_reason":
+                setattr(self, key, value)
         start = prefix(name)
         self.levels = {key[len(start):]: level for key, level in shared.levels.items()
                        if key.startswith(start)}
         self.service_index = index
         self.task_service = task_service
 
+    def __getattr__(self, name: str) -> Any:  # anything else is the shared recorder's
+        return getattr(self.shared, name)
+
     def new_task(self, request: int, now: float) -> int:
         self.task_service.append(self.service_index)
-        return super().new_task(request, now)
+        return self.shared.new_task(request, now)
 
 
 class Lane(System):
@@ -108,6 +116,7 @@ class Lane(System):
         self.redelivery_sizes = TaskSizes(self.scenario, parent.streams,
                                           prefix=f"{streams_at}redelivery/")
         self.downstream = Downstream(self)
+        self.guard = Guard(self)  # its own breaker and retry budget around its own API
         self.retry_level = self.rec.levels["retry_waiting"]
         self.broker = BROKERS[self.scenario.broker.kind](self)
 
@@ -155,7 +164,13 @@ class ServiceSet(Broker):
         self.down = 0
         system.task_sizes = EventDraws(scenario, self.lanes, system.streams)
         system.resend_sizes = EventDraws(scenario, self.lanes, system.streams, "resend/")
-        system.handler = HANDLERS[system.mode]
+        inner = handler_for(system.mode, scenario, HANDLERS)  # sheds load like the others
+
+        def handler(system_: System, rid: int, web_time: float, event: tuple) -> None:
+            self.note(rid, event[0])
+            inner(system_, rid, web_time, event)
+
+        system.handler = handler
 
     # --- the broker as the run sees it --------------------------------------------------
     @property
@@ -251,12 +266,10 @@ def handle_sync(system: System, rid: int, web_time: float, event: tuple) -> Gene
 
 
 def start_sync(system: System, rid: int, web_time: float, event: tuple) -> None:
-    system.services.note(rid, event[0])
     system.env.process(handle_sync(system, rid, web_time, event))
 
 
 def start_async(system: System, rid: int, web_time: float, event: tuple) -> None:
-    system.services.note(rid, event[0])
     FanoutRequest(system, rid, web_time, event)
 
 

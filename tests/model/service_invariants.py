@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.routing import Exchange, binding_keys
+from sim.records import TASK_STATES
 from sim.runner import Result
 
-ENDS = ("succeeded", "failed", "dead_lettered", "lost", "in_queue", "in_progress")
+ENDS = TASK_STATES  # every copy ends in exactly one of them
 SUMMED = ("published", *ENDS, "duplicates", "retries", "redeliveries", "rejected_publishes")
 
 
