@@ -57,18 +57,25 @@ def lane_scenario(scenario: Scenario, service: Service) -> Scenario:
                                        "retry": service.retry, "services": [], "faults": []})
 
 
-class TeeLevel(Level):
-    """A service's level that also adds every change to the run-wide level."""
+class TeeLevel:
+    """A service's level as its broker, workers and API see it: every change goes to the
+    service's own recorded level and to the run-wide one of the same name."""
 
-    __slots__ = ("total",)
+    __slots__ = ("own", "total")
 
-    def __init__(self, total: Level) -> None:
-        super().__init__()
-        self.total = total
+    def __init__(self, own: Level, total: Level) -> None:
+        self.own, self.total = own, total
 
     def add(self, now: float, delta: int) -> None:
-        Level.add(self, now, delta)
+        self.own.add(now, delta)
         self.total.add(now, delta)
+
+    @property
+    def value(self) -> int:
+        return self.own.value
+
+    def area_at(self, now: float) -> float:
+        return self.own.area_at(now)
 
 
 class LaneRecorder:
@@ -82,8 +89,8 @@ class LaneRecorder:
             if isinstance(value, array) or key == "task_reason":
                 setattr(self, key, value)
         start = prefix(name)
-        self.levels = {key[len(start):]: level for key, level in shared.levels.items()
-                       if key.startswith(start)}
+        self.levels = {key[len(start):]: TeeLevel(level, shared.levels[key[len(start):]])
+                       for key, level in shared.levels.items() if key.startswith(start)}
         self.service_index = index
         self.task_service = task_service
 
@@ -147,9 +154,6 @@ class ServiceSet(Broker):
     def __init__(self, system: System) -> None:
         scenario = system.scenario
         self.system = system
-        for name in level_names(scenario):
-            total = system.rec.levels[name.split(".", 2)[2]]
-            system.rec.levels[name] = TeeLevel(total)
         self.task_service = array("b")
         self.req_event = array("b")
         self.lanes = [Lane(system, i, service, self.task_service)
