@@ -23,6 +23,7 @@ import plotly.io as pio
 
 from sim.charts import fault_windows, figures_for
 from sim.export import effective_yaml
+from sim.ladder import table as ladder_table
 from sim.runner import Result
 from sim.scenario import SCENARIO_DIR, ScenarioError
 
@@ -264,9 +265,26 @@ def _scenarios(results: Mapping[str, Result]) -> str:
     return "".join(parts)
 
 
+def _ladder_tables(ladders: Mapping[str, list[Any]] | None) -> str:
+    """The defence ladder, one table per mode (``sim.ladder`` rows)."""
+    if not ladders:
+        return ""
+    parts = ["<h2>Defence ladder</h2><p>The same traffic with no defences, then one more "
+             "defence per rung; each rung says what it bounds.</p>"]
+    for mode, rows in ladders.items():
+        cells = ladder_table(rows)
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in cells[0]) if cells else ""
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row.values())
+                       + "</tr>" for row in cells)
+        parts.append(f"<h3>{html.escape(mode)}</h3><table><tr>{head}</tr>{body}</table>")
+    return "".join(parts)
+
+
 def report_html(results: Mapping[str, Result], figures: dict[str, go.Figure] | None = None,
-                title: str | None = None) -> str:
-    """One self-contained HTML page: KPIs, every chart, scenario YAML, seed and version."""
+                title: str | None = None, ladders: Mapping[str, list[Any]] | None = None
+                ) -> str:
+    """One self-contained HTML page: KPIs, every chart, the defence ladder (when given: mode
+    -> ``sim.ladder`` rows), scenario YAML, seed and version."""
     figures = figures if figures is not None else figures_for(results)
     first = next(iter(results.values()))
     title = title or f"Async Lab report: {first.scenario.title}"
@@ -291,5 +309,6 @@ pre{{background:#f4f5f7;padding:1em;overflow-x:auto}}</style></head><body>
 <h2>Key figures</h2>{_kpi_table(results)}
 {f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else ""}
 <h2>Charts</h2>{charts}
+{_ladder_tables(ladders)}
 <h2>How to reproduce</h2>{_scenarios(results)}
 </body></html>"""

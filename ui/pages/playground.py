@@ -19,6 +19,7 @@ from ui.catalogue import (
     topic_name,
 )
 from ui.knobs import open_groups
+from ui.ladder_view import ladder_section, stored
 from ui.runs import results_for, run_key
 from ui.sweep import run_sweep
 from ui.views import MODE_TITLES, chart, chart_tabs, kpi_rows_for, show_warnings
@@ -140,7 +141,9 @@ def render() -> None:
         return
     kpi_rows_for(results, MODE_TITLES)
     show_warnings(results)
-    chart_tabs(keys, "pg", results, sweep=lambda: _sweep(scenario, seed))
+    chart_tabs(keys, "pg", results, sweep=lambda: _sweep(scenario, seed),
+               ladder=lambda: ladder_section("pg", scenario, modes, seed),
+               ladders=lambda: stored("pg", scenario, modes, seed))
 
 
 def _sweep(scenario: Any, seed: int) -> None:
