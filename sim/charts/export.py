@@ -47,7 +47,8 @@ KPIS: tuple[Kpi, ...] = (
     ("p95 user wait", lambda s: s["user_wait_s"]["p95"], "s", True,
      "Every user who arrived counts: 95 % had their answer, or had given up, within this "
      "time. A user who timed out counts until the timeout, one still waiting at the end until "
-     "the end (so this is a lower bound when many gave up)."),
+     "the end (so this is a lower bound when many gave up); one refused at once by load "
+     "shedding counts with a wait of 0, among those who gave up or were refused."),
     ("throughput", lambda s: s["throughput_rps"], "req/s", False,
      "Responses completed per second while requests were arriving."),
     ("p95 task latency", lambda s: s["task_latency_s"]["p95"], "s", True,
@@ -56,8 +57,9 @@ KPIS: tuple[Kpi, ...] = (
     ("retries", lambda s: s["tasks"]["retries"], "", True,
      "Attempts that had to be repeated because the job failed."),
     ("tasks failed or lost", lambda s: s["tasks"]["failed"] + s["tasks"]["dead_lettered"]
-     + s["tasks"]["lost"], "", True,
-     "Jobs that never succeeded: failed after all retries, dead-lettered, or lost."),
+     + s["tasks"]["lost"] + s["tasks"].get("expired", 0), "", True,
+     "Jobs that never succeeded: failed after all retries, dead-lettered, lost, or skipped "
+     "after their deadline (expired)."),
 )
 # shown only when some run on the page has a non-zero value
 OPTIONAL_KPIS: tuple[Kpi, ...] = (
@@ -74,6 +76,15 @@ OPTIONAL_KPIS: tuple[Kpi, ...] = (
      "Extra runs of a task that another copy also ran (e.g. after a visibility timeout)."),
     ("peak Kafka lag", lambda s: s["lag"]["max"], "", True,
      "The most messages any one partition was behind (Kafka consumer lag)."),
+    ("requests shed", lambda s: s["requests"]["shed"], "", True,
+     "Requests refused at once by load shedding (too many already waiting for a thread): an "
+     "immediate error, counted among the users who gave up or were refused."),
+    ("tasks expired", lambda s: s["tasks"]["expired"], "", True,
+     "Jobs skipped because their deadline or Celery expires had passed: their work was not "
+     "done (nobody was waiting for it any more)."),
+    ("breaker opened", lambda s: s["circuit_breaker"]["opened"], "", True,
+     "Times the circuit breaker opened: calls then failed at once without reaching the "
+     "downstream service."),
 )
 
 
@@ -88,7 +99,8 @@ def gave_up_text(summary: dict[str, Any]) -> str:
     share = gave_up_share(summary)
     if share <= 0:
         return ""
-    return "< 1 % gave up" if share < 0.005 else f"{share:.0%} gave up".replace("%", " %")
+    what = "gave up or were refused" if (summary.get("requests") or {}).get("shed") else "gave up"
+    return f"< 1 % {what}" if share < 0.005 else f"{share:.0%} {what}".replace("%", " %")
 
 
 def _get(get: Callable[[dict[str, Any]], Any], summary: dict[str, Any]) -> Any:
