@@ -177,6 +177,13 @@ def check_user_wait(result: Result) -> None:
         assert wait["max"] >= result.scenario.web.timeout - EPS
 
 
+def check_conservation(result: Result) -> None:
+    """Every request and every task ends in exactly one outcome or state (from the records)."""
+    check_classified(result)
+    check_requests(result)
+    check_tasks(result)
+
+
 def check_all(result: Result) -> None:
     check_classified(result)
     check_drained(result)
