@@ -96,6 +96,8 @@ def test_a_redelivery_loop_stops_at_the_work_bound_with_a_warning() -> None:
     result = run(scenario, "async")
     assert any(w.startswith("work limit") for w in result.warnings), result.warnings
     assert 5_000 <= result.summary["run"]["events"] <= 5_050
+    assert result.summary["tasks"]["redeliveries"] > 1000  # the twins are counted too
+    assert result.summary["run"]["events"] == accounted(result)
     check_all(result)
 
 
@@ -131,6 +133,12 @@ def test_a_run_can_be_stopped_from_outside() -> None:
     with pytest.raises(RunStopped, match="the visitor left"):
         run(scenario, "async", should_stop=stop_after_a_while)
     assert len(asked) == 4
+
+
+def accounted(result) -> int:
+    """The work a run did, recounted from its records: requests, attempts, redeliveries."""
+    return (len(result.requests) + len(result.attempts)
+            + int(result.tasks["redeliveries"].sum()))
 
 
 def count_steps(work) -> int:
@@ -246,7 +254,7 @@ def test_the_work_bound_bounds_every_run(data: dict, mode: str) -> None:
     work = result.summary["run"]["events"]
     rows = len(result.requests) + len(result.attempts)
     note(f"work {work}, steps {steps}, rows {rows}, bound {plan.bound}")
-    assert rows <= work  # every record row was counted
+    assert rows <= work == accounted(result)  # every record row and redelivery was counted
     assert steps <= EVENTS_PER_WORK * work + FIXED_EVENTS  # counted work bounds the time
     assert work <= plan.bound + 100  # a run never goes past its bound (same-instant events)
     if work >= plan.bound:
