@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim run | list | validate``.
+"""Command line: ``python -m sim run | list | validate | calibrate``.
 
 Bad input (unknown key, wrong type, missing file, malformed YAML) exits with status 2 and one
 line on stderr that names the problem; never a traceback.
@@ -12,6 +12,8 @@ import re
 import sys
 from typing import Any, NoReturn
 
+from sim.calibrate.command import add_parser as add_calibrate_parser
+from sim.calibrate.command import cmd_calibrate
 from sim.cli_experiment import add_backend_options, add_commands, run_replicated
 from sim.experiment import BackendError
 from sim.export import clean, summary_json, write_run
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list bundled scenarios")
     p_val = sub.add_parser("validate", help="check a scenario file")
     p_val.add_argument("file", help="path to a YAML file (or a bundled id)")
+    add_calibrate_parser(sub)
     return parser
 
 
@@ -140,7 +143,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "list": cmd_list, "validate": cmd_validate}
+COMMANDS = {"run": cmd_run, "list": cmd_list, "validate": cmd_validate,
+            "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:

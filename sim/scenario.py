@@ -65,7 +65,9 @@ def _variants(annotation: Any) -> dict[str, type[BaseModel]]:
     args = getattr(annotation, "__args__", None) or (annotation,)
     found: dict[str, type[BaseModel]] = {}
     for arg in args:
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
+        if getattr(arg, "__metadata__", None):  # Optional[Annotated[Union[...], ...]]
+            found.update(_variants(arg))
+        elif isinstance(arg, type) and issubclass(arg, BaseModel):
             for tag_field in ("dist", "kind"):
                 field = arg.model_fields.get(tag_field)
                 if field is not None:

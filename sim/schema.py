@@ -88,6 +88,10 @@ class Arrivals(Strict):
                                     description="rate steps over time")
     client_retries: int = Field(default=0, ge=0, le=10, description="resends after a timeout")
     client_retry_delay: float = Field(default=1.0, ge=0, description="wait before resending, s")
+    deadline: float = Field(
+        default=0.0, ge=0, description="a request's deadline, s after arrival, propagated to "
+        "its task (like Celery's expires, gRPC deadlines): work found expired is skipped, not "
+        "done; 0 = none")
 
     @field_validator("profile")
     @classmethod
@@ -110,12 +114,18 @@ class Web(Strict):
     service: Distribution = ExponentialDist(mean=0.02)
     publish: Distribution = ConstantDist(value=0.002)
     timeout: float | None = Field(default=None, gt=0, description="client gives up after, s")
+    max_queue: int = Field(
+        default=0, ge=0, le=10_000_000, description="load shedding: a request that finds this "
+        "many waiting for a thread is refused at once (503); 0 = unbounded")
 
 
 class Task(Strict):
     service: Distribution = LognormalDist(mean=0.8, cv=0.5)
     failure_rate: float = Field(default=0.0, ge=0, le=1, description="chance an attempt fails")
     poison_rate: float = Field(default=0.0, ge=0, le=1, description="tasks that always fail")
+    expires: float = Field(
+        default=0.0, ge=0, description="Celery's expires for async tasks: a worker discards a "
+        "message older than this many seconds (tasks.expired); 0 = never")
 
 
 class Downstream(Strict):
@@ -124,6 +134,11 @@ class Downstream(Strict):
 
 
 # --- brokers -------------------------------------------------------------------------------
+
+
+ZERO = ConstantDist(value=0)
+DISPATCH_HELP = ("time from publish until an idle worker starts the task, s (fetch, hand-over "
+                 "to a pool process); part of the queue wait, never of the task's run time")
 
 
 class RabbitMQBroker(Strict):
@@ -135,12 +150,14 @@ class RabbitMQBroker(Strict):
     delivery_limit: int = Field(default=0, ge=0, le=1_000_000,
                                 description="quorum-queue delivery limit")
     dead_letter: bool = Field(default=False, description="dead-letter tasks out of retries")
+    dispatch_delay: Distribution = Field(default=ZERO, description=DISPATCH_HELP)
 
 
 class RedisBroker(Strict):
     kind: Literal["redis"] = "redis"
     visibility_timeout: float = Field(default=3600.0, gt=0, description="seconds")
     dead_letter: bool = False
+    dispatch_delay: Distribution = Field(default=ZERO, description=DISPATCH_HELP)
 
 
 class KafkaBroker(Strict):
@@ -170,6 +187,13 @@ class Workers(Strict):
                                    description='tasks per worker, e.g. "10/s"')
     soft_time_limit: float | None = Field(default=None, gt=0, description="seconds")
     time_limit: float | None = Field(default=None, gt=0, description="seconds")
+    task_overhead: Distribution = Field(
+        default=ZERO, description="extra slot time per attempt after the task body (ack, "
+        "result, bookkeeping, handing the next task over), s; Celery workers only, not Kafka")
+    task_overhead_acks_late: Distribution | None = Field(
+        default=None, description="task_overhead when acks_late is on (none = the same); "
+        "with prefetch_multiplier 1 the slot then also waits a dispatch_delay for the next "
+        "message, fetched only after the acknowledgement")
 
     @field_validator("rate_limit")
     @classmethod
@@ -185,6 +209,23 @@ class Workers(Strict):
         assert match is not None
         return float(match[1]) / _PER[match[2]]
 
+    def overhead(self) -> Distribution:
+        """The slot overhead that applies with this ``acks_late``."""
+        if self.acks_late and self.task_overhead_acks_late is not None:
+            return self.task_overhead_acks_late
+        return self.task_overhead
+
+
+class RetryBudget(Strict):
+    """Finagle's RetryBudget (Envoy and Polly have the same idea): a retry is made only while
+    retries in the last ``BUDGET_TTL_S`` seconds stay within ``ratio`` × first attempts in them
+    plus ``min_per_second`` × the window."""
+
+    ratio: float = Field(default=0.0, ge=0, le=10, description="Finagle's percentCanRetry as a "
+                         "share: retries allowed per recent first attempt; 0 = no budget")
+    min_per_second: float = Field(default=1.0, ge=0, le=100_000, description="Finagle's "
+                                  "minRetriesPerSec: retries always allowed per second")
+
 
 class Retry(Strict):
     max_retries: int = Field(default=3, ge=0, le=100)
@@ -192,6 +233,7 @@ class Retry(Strict):
     base: float = Field(default=1.0, ge=0, description="first delay, seconds")
     cap: float = Field(default=60.0, ge=0, description="longest delay, seconds")
     jitter: Literal["none", "full", "equal", "decorrelated"] = "full"
+    budget: RetryBudget = RetryBudget()
 
     @model_validator(mode="before")
     @classmethod
@@ -223,6 +265,33 @@ class Retry(Strict):
         if "retry_jitter" in data:
             data["jitter"] = "full" if data.pop("retry_jitter") else "none"
         return data
+
+
+class CircuitBreaker(Strict):
+    """A circuit breaker around the downstream calls of the calling tier (web handlers in sync,
+    workers in async), as Resilience4j's CircuitBreaker (count-based window) and Polly's."""
+
+    enabled: bool = False
+    failure_rate_threshold: float = Field(
+        default=0.5, gt=0, le=1, description="Resilience4j's failureRateThreshold (as a share): "
+        "open when this share of the calls in the window failed or timed out")
+    sliding_window: int = Field(default=20, ge=1, le=10_000, description="Resilience4j's "
+                                "slidingWindowSize: the last this many calls")
+    minimum_calls: int = Field(default=10, ge=1, le=10_000, description="Resilience4j's "
+                               "minimumNumberOfCalls: no verdict on fewer calls")
+    wait_in_open: float = Field(default=5.0, gt=0, le=86_400, description="Resilience4j's "
+                                "waitDurationInOpenState (Polly: BreakDuration), s")
+    half_open_calls: int = Field(
+        default=3, ge=1, le=1000, description="Resilience4j's "
+        "permittedNumberOfCallsInHalfOpenState: trial calls; all succeed -> closed, any "
+        "fails -> open again (as Polly)")
+
+    @model_validator(mode="after")
+    def _window(self) -> CircuitBreaker:
+        if self.minimum_calls > self.sliding_window:
+            raise ValueError(f"minimum_calls: must be ≤ sliding_window ({self.sliding_window}), "
+                             f"got {self.minimum_calls}")
+        return self
 
 
 # --- faults --------------------------------------------------------------------------------
@@ -290,6 +359,7 @@ class Scenario(Strict):
     broker: Broker = RabbitMQBroker()
     workers: Workers = Workers()
     retry: Retry = Retry()
+    circuit_breaker: CircuitBreaker = CircuitBreaker()
     faults: list[Fault] = Field(default_factory=list, max_length=100)
     limits: Limits = Limits()
 

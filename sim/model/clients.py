@@ -1,7 +1,8 @@
 """Clients: open-loop Poisson arrivals for ``duration`` seconds, and users who try again.
 
 The arrival rate is ``arrivals.rate``, or piecewise constant with ``arrivals.profile`` steps (a
-non-homogeneous Poisson process, by inverting the cumulative rate). Every request's random sizes
+non-homogeneous Poisson process, by inverting the cumulative rate), or replayed from given
+arrival times (a recorded trace; see ``sim.runner.run``). Every request's random sizes
 are drawn at arrival, in arrival order, so the same seed gives the same traffic whatever the
 system does with it. With ``web.timeout`` and ``client_retries``, a user who gave up sends the
 same request again after ``client_retry_delay``: the same work arrives twice.
@@ -63,8 +64,10 @@ def poisson_arrivals(system: System) -> Generator:
     max_requests = scenario.limits.max_requests
     patient = scenario.web.timeout is None or not arrivals.client_retries
     profile = Profile(arrivals)
+    replay = iter(system.arrival_times) if system.arrival_times is not None else None
     while True:
-        at = next_arrival(profile, env.now, unit())
+        at = (next_arrival(profile, env.now, unit()) if replay is None
+              else max(env.now, next(replay, math.inf)))
         if at > end:
             break
         yield env.timeout(at - env.now)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from sim.safe_yaml import quote
 from sim.scenario import ScenarioError, apply_overrides, load_scenario
-from ui import controls, state
+from ui import controls, experiments, state
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.knobs import BY_KEY, BY_PATH, KNOBS, knob_value
 from ui.runs import results_for, run_key
@@ -139,6 +139,7 @@ def render() -> None:
                  on_change=_preset_changed, help="A classic comparison; adjust it below.")
     c3.number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key=P + "seed",
                     help="Same seed = same traffic for A and B.")
+    reps = experiments.reps_control(P + "reps")
     base = load_scenario(sid)
     for line in [profile_text(base), *fault_lines(base)]:
         if line:
@@ -164,7 +165,10 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
-    kpi_rows_for(results)
+    configs_run = {label: (scenarios[side], mode) for (label, _js, mode, _s), side
+                   in zip(keys, SIDES, strict=True)}
+    if reps == 1 or not experiments.show(configs_run, reps, seed, "cmp", compare=True):
+        kpi_rows_for(results)
     show_warnings(results)
     chart_tabs(keys, "cmp", results)
 
