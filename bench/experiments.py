@@ -45,8 +45,8 @@ def cpu_seconds() -> float:
     total = t.user + t.system + t.children_user + t.children_system
     for child in psutil.Process().children(recursive=True):
         try:
-            times = child.cpu_times()
-            total += times.user + times.system
+            times = child.cpu_times()  # with its reaped children (fork-server pool workers)
+            total += times.user + times.system + times.children_user + times.children_system
         except psutil.Error:
             pass
     return total
