@@ -19,12 +19,12 @@ FINAL_OUTCOMES = {"completed", "failed", "timed_out"}  # a request's user is don
 UNFINISHED_OUTCOMES = {"in_flight"}  # still waiting when the run stopped
 FINAL_STATES = {"succeeded", "failed", "dead_lettered", "lost"}  # a task's fate is settled
 UNFINISHED_STATES = {"in_queue", "in_progress"}
-BOUND_WARNINGS = ("drain limit", "overloaded: stopped", "stopped arrivals")
+BOUND_WARNINGS = ("drain limit", "overloaded: stopped", "work limit", "stopped arrivals")
 EPS = 1e-9
 
 
 def stopped_at_a_bound(result: Result) -> bool:
-    return any(w.startswith(BOUND_WARNINGS[:2]) for w in result.warnings)
+    return any(w.startswith(BOUND_WARNINGS[:3]) for w in result.warnings)
 
 
 def check_classified(result: Result) -> None:
@@ -63,7 +63,7 @@ def check_requests(result: Result) -> None:
     after = req[req["arrival"] >= result.scenario.warmup]
     share = s["requests"]["answered_share"]
     if len(after):
-        assert share == (after["outcome"] == "completed").sum() / len(after)
+        assert share == pytest.approx((after["outcome"] == "completed").sum() / len(after))
     assert s["requests"]["retried"] == int(req["client_retry"].sum())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sim.safe_yaml import quote
 from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from sim.schema import RabbitMQBroker
 from ui import controls, experiments, state
@@ -40,16 +41,19 @@ def _restore() -> None:
     ids = ordered_ids()
     view = st.session_state.get(P + "view") or state.decode(st.query_params.to_dict())
     sid = view["scenario"]
+    problems = list(view.get("errors", []))
     if sid and sid not in ids:
-        st.session_state[P + "error"] = f"scenario: no bundled scenario {sid!r} " \
-                                        f"(bundled: {', '.join(ids)}); showing the default"
+        problems.append(f"scenario: no bundled scenario {quote(sid)} (bundled: "
+                        f"{', '.join(ids)}); showing the default")
     sid = sid if sid in ids else _default_id(ids)
     base = load_scenario(sid)
     try:
         effective = apply_overrides(base, view["overrides"])
     except ScenarioError as exc:
-        st.session_state[P + "error"] = f"Link ignored: {exc}"
+        problems.append(str(exc))
         effective = base
+    if problems:
+        st.session_state[P + "error"] = "Link ignored: " + "; ".join(problems)
     st.session_state[P + "scenario"] = sid
     st.session_state[P + "seed"] = view["seed"] if view["seed"] is not None else base.seed
     st.session_state[P + "mode"] = view["mode"] if view["mode"] in state.MODES else "both"
@@ -73,7 +77,8 @@ def sidebar(base: Scenario) -> None:
     with st.sidebar:
         st.radio("Mode", list(MODE_LABELS), key=P + "mode", format_func=MODE_LABELS.get,
                  help=MODE_HELP)
-        st.number_input("Random seed", min_value=0, step=1, key=P + "seed",
+        st.number_input("Random seed", min_value=0, max_value=state.MAX_SEED, step=1,
+                        key=P + "seed",
                         help="The same seed gives exactly the same traffic and the same "
                         "job sizes, so runs can be compared and reproduced.")
         experiments.reps_control(P + "reps")

@@ -12,6 +12,7 @@ rebalance: every consumer pauses ``rebalance_pause`` seconds.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -79,8 +80,8 @@ class KafkaBroker(Broker):
         self.generation = 0
         self.dead_letter_exhausted = True
         self._assign()
-        if cfg.enable_auto_commit:
-            self.env.timeout(cfg.auto_commit_interval).callbacks.append(self._auto_commit)
+        self._dirty: list[Partition] = []  # partitions with uncommitted messages
+        self._commit_armed = False
 
     @classmethod
     def level_names(cls, scenario: Scenario) -> tuple[str, ...]:
@@ -169,7 +170,10 @@ class KafkaBroker(Broker):
         msg = part.log.popleft()
         part.lag.add(self.env.now, -1)
         if self.cfg.enable_auto_commit:
+            if not part.uncommitted:
+                self._dirty.append(part)
             part.uncommitted.append(msg)
+            self._arm_commit()
         del consumer.running[part]
         consumer.free += 1
         part.busy = False
@@ -182,11 +186,21 @@ class KafkaBroker(Broker):
             if part.owner is consumer:
                 self._kick(part)
 
+    def _arm_commit(self) -> None:
+        """Auto-commit fires every ``auto_commit_interval`` (at k × interval); a tick that would
+        find nothing to commit is not scheduled, so idle time costs no events."""
+        if self._commit_armed:
+            return
+        self._commit_armed = True
+        interval = self.cfg.auto_commit_interval
+        due = (math.floor(self.env.now / interval) + 1) * interval
+        self.env.timeout(max(0.0, due - self.env.now)).callbacks.append(self._auto_commit)
+
     def _auto_commit(self, _event: object) -> None:
-        for part in self.partitions:
+        self._commit_armed = False
+        for part in self._dirty:
             part.uncommitted.clear()
-        if not self.system.stop.triggered:
-            self.env.timeout(self.cfg.auto_commit_interval).callbacks.append(self._auto_commit)
+        self._dirty.clear()
 
     # --- group membership -------------------------------------------------------------
     def _assign(self) -> None:
@@ -247,7 +261,7 @@ class KafkaBroker(Broker):
             part.log.appendleft(msg)
             part.lag.add(now, 1)
             self.depth.add(now, 1)
-        part.uncommitted.clear()
+        part.uncommitted.clear()  # (it may stay listed in _dirty: clearing it again is harmless)
 
     def restart(self, consumer: Consumer) -> None:
         if consumer.alive:
