@@ -6,9 +6,9 @@ tier cannot keep up and its queue grows without bound; the run will stop at its 
 
 from __future__ import annotations
 
-from sim.dists import mean_of
+from sim.dists import is_zero, mean_of
 from sim.model.retry import ceiling
-from sim.scenario import Scenario
+from sim.scenario import Distribution, Scenario
 
 JITTER_MEAN = {"none": 1.0, "full": 0.5, "equal": 0.75, "decorrelated": 1.0}
 
@@ -54,14 +54,28 @@ def offered_load(scenario: Scenario, mode: str, rate: float | None = None) -> di
             **downstream}
 
 
+def slot_parts(scenario: Scenario) -> list[Distribution]:
+    """What one attempt holds a worker slot for: the task's service time plus, for Celery
+    workers (not Kafka), ``task_overhead``, and with ``acks_late`` and a prefetch multiplier
+    of 1 also ``dispatch_delay`` (the next message is fetched only after the
+    acknowledgement, so the slot waits for it)."""
+    parts = [scenario.task.service]
+    workers, broker = scenario.workers, scenario.broker
+    if broker.kind != "kafka":
+        parts.append(workers.overhead())
+        if workers.acks_late and workers.prefetch_multiplier == 1:
+            parts.append(broker.dispatch_delay)
+    return [p for p in parts if not is_zero(p)]
+
+
 def worker_capacity(scenario: Scenario) -> float:
-    """Attempts per second the consumers can run: slots / mean task time, capped by Kafka's
+    """Attempts per second the consumers can run: slots / mean slot time, capped by Kafka's
     one-message-per-partition rule and by Celery's per-worker rate limit."""
     workers, broker = scenario.workers, scenario.broker
     slots = workers.count * workers.concurrency
     if broker.kind == "kafka":
         slots = min(slots, broker.partitions + (1 if broker.retry_topic else 0))
-    mean = mean_of(scenario.task.service)
+    mean = sum(mean_of(part) for part in slot_parts(scenario))
     capacity = slots / mean if mean > 0 else float("inf")
     per_worker = workers.rate_per_second()
     if per_worker is not None and broker.kind != "kafka":  # a Celery setting
@@ -79,8 +93,14 @@ def load_warnings(scenario: Scenario, mode: str) -> list[str]:
     """One warning per tier whose offered load reaches 1, for good or at the peak of a profile."""
     names = {"web": "web threads", "workers": "workers",
              "downstream": "downstream service's connections"}
-    steady = steady_load(scenario, mode)
-    peak = offered_load(scenario, mode, peak_rate(scenario))
+    load = offered_load
+    if scenario.services:
+        from sim.service_load import fanout_load, tier_names
+
+        load = fanout_load  # type: ignore[assignment]
+        names = {**names, **tier_names(scenario)}
+    steady = load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+    peak = load(scenario, mode, peak_rate(scenario))
     warnings = []
     for tier, load in steady.items():
         if load >= 1:

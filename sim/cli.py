@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim run | list | validate``.
+"""Command line: ``python -m sim run | list | validate | calibrate``.
 
 Bad input (unknown key, wrong type, missing file, malformed YAML) exits with status 2 and one
 line on stderr that names the problem; never a traceback.
@@ -12,12 +12,15 @@ import re
 import sys
 from typing import Any, NoReturn
 
+from sim.calibrate.command import add_parser as add_calibrate_parser
+from sim.calibrate.command import cmd_calibrate
 from sim.cli_experiment import add_backend_options, add_commands, run_replicated
 from sim.experiment import BackendError
 from sim.export import clean, summary_json, write_run
 from sim.runner import MODES, Result, RunRefused, run
 from sim.safe_yaml import quote
 from sim.scenario import ScenarioError, bundled_ids, load_scenario, parse_assignment
+from sim.service_metrics import service_rows
 
 EXIT_BAD_INPUT = 2
 MAX_SEED = 2**63 - 1
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list bundled scenarios")
     p_val = sub.add_parser("validate", help="check a scenario file")
     p_val.add_argument("file", help="path to a YAML file (or a bundled id)")
+    add_calibrate_parser(sub)
     return parser
 
 
@@ -88,6 +92,7 @@ def table(results: dict[str, Result]) -> str:
                              [_fmt(results[m].summary[section][key]) for m in modes]))
         elif isinstance(values, (int, float)) and not isinstance(values, bool):
             rows.append((section, [_fmt(results[m].summary[section]) for m in modes]))
+    rows += service_table(results)
     width = max(len(name) for name, _ in rows)
     lines = [f"{'':<{width}}  " + "  ".join(f"{m:>12}" for m in modes)]
     lines += [f"{name:<{width}}  " + "  ".join(f"{v:>12}" for v in vals) for name, vals in rows]
@@ -99,6 +104,16 @@ def table(results: dict[str, Result]) -> str:
     for mode in modes:
         lines += [f"warning ({mode}): {w}" for w in results[mode].warnings]
     return "\n".join(lines)
+
+
+def service_table(results: dict[str, Result]) -> list[tuple[str, list[str]]]:
+    """Rows ``services.<name>.<figure>`` for a run with services (none without)."""
+    per_mode = {m: {row["service"]: row for row in service_rows(r.summary)}
+                for m, r in results.items()}
+    first = next(iter(per_mode.values()))
+    return [(f"services.{name}.{key}", [_fmt(per_mode[m].get(name, {}).get(key))
+                                        for m in results])
+            for name, row in first.items() for key in row if key != "service"]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -140,7 +155,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "list": cmd_list, "validate": cmd_validate}
+COMMANDS = {"run": cmd_run, "list": cmd_list, "validate": cmd_validate,
+            "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:

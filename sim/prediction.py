@@ -6,7 +6,10 @@ whose mean and variance come from the scenario:
 
 - sync: a web thread holds a request for the handler's work, every attempt of the task and every
   back-off wait between attempts (drawn with the jitter kind's distribution);
-- async: a worker slot holds each attempt; retried attempts arrive again (rate × mean attempts).
+- async: a worker slot holds each attempt (with the measured overheads: ``task_overhead``
+  after it, and the fetch of the next message with ``acks_late`` and prefetch 1); retried
+  attempts arrive again (rate × mean attempts). A ``dispatch_delay`` is added to the wait
+  (exact for a task that finds a slot free; prefetching hides part of it from the others).
 
 The mean wait is the two-moment approximation Wq ≈ φ × Wq(M/M/c) × (1 + SCV) / 2 (Lee and
 Longton 1959; Allen and Cunneen, see A. O. Allen 1990; the correction φ is W. Whitt's,
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.capacity import expected_attempts
+from sim.capacity import expected_attempts, slot_parts
 from sim.dists import cv_of, mean_of
 from sim.model.retry import ceiling
 from sim.scenario import Retry, Scenario
@@ -44,7 +47,7 @@ class Moments:
     @property
     def scv(self) -> float:
         """Squared coefficient of variation, variance / mean² (0 for a zero mean)."""
-        return self.var / self.mean**2 if self.mean > 0 else 0.0
+        return self.var / self.mean**2 if self.mean**2 > 0 else 0.0  # underflow: 0 too
 
     def __add__(self, other: Moments) -> Moments:  # independent parts add up
         return Moments(self.mean + other.mean, self.var + other.var)
@@ -106,7 +109,7 @@ def holding_time(scenario: Scenario, mode: str) -> Moments:
     a worker slot per attempt (async)."""
     task = moments_of(scenario.task.service)
     if mode != "sync":
-        return task
+        return sum((moments_of(part) for part in slot_parts(scenario)), Moments(0.0, 0.0))
     handler = moments_of(scenario.web.service)
     waits = backoff_totals(scenario.retry)
     parts = [(p, handler + Moments(task.mean * (k + 1), task.var * (k + 1)) + waits[k])
@@ -124,6 +127,8 @@ def _effects(scenario: Scenario, mode: str) -> tuple[list[str], list[str]]:
               if mode == "async" or f.kind.startswith("downstream")]
     queue_broker = mode == "async" and broker.kind != "kafka"  # Celery worker settings apply
     breaks = [
+        (bool(scenario.services), "each event goes to several services, each with its own "
+                                  "workers (see services.<name>)"),
         (bool(arrivals.profile), "the arrival rate changes over time"),
         (bool(faults), "faults interrupt the service"),
         (bool(arrivals.client_retries and scenario.web.timeout),
@@ -178,27 +183,35 @@ def prediction(scenario: Scenario, mode: str) -> dict[str, object]:
     where = "web threads" if mode == "sync" else "worker slots"
     held = ("a request (handler, every attempt and every back-off wait)" if mode == "sync"
             else "an attempt")
+    dispatch = dispatch_delay(scenario, mode)
     base = {"model": model, "servers": c, "holding_mean_s": hold.mean, "holding_scv": scv,
             "rho": lam * hold.mean / c}
     breaks, bends = _effects(scenario, mode)
     if hold.mean <= 0:
-        return {**base, "queue_wait_s": 0.0, "lq": 0.0, "applies": not (breaks or bends),
+        return {**base, "queue_wait_s": dispatch, "lq": 0.0, "applies": not (breaks or bends),
                 "note": "no holding time: nobody waits"}
     try:
-        queue = mgc_whitt(lam, hold.mean, math.sqrt(scv), c)
+        wq = mgc_whitt(lam, hold.mean, math.sqrt(scv), c).wq + dispatch
     except UnstableQueueError:
         return {**base, "queue_wait_s": None, "lq": None, "applies": False,
                 "note": f"unstable: the {where} are offered {base['rho']:.2f}× what they can "
                         f"do (ρ ≥ 1), so the queue grows without bound and has no steady state"}
     fits = (f"{model}, c={c} {where}, each holding {held} for {hold.mean:.3g} s on average "
-            f"(SCV {scv:.2f})")
+            f"(SCV {scv:.2f})" + (f", plus a dispatch delay of {dispatch:.3g} s before each "
+                                  f"start" if dispatch else ""))
     if breaks:
         return {**base, "queue_wait_s": None, "lq": None, "applies": False,
                 "note": f"no formula: {'; '.join(breaks + bends)}"}
     if bends:
-        return {**base, "queue_wait_s": queue.wq, "lq": queue.lq, "applies": False,
+        return {**base, "queue_wait_s": wq, "lq": lam * wq, "applies": False,
                 "note": f"{fits}; it ignores that {'; '.join(bends)}"}
-    return {**base, "queue_wait_s": queue.wq, "lq": queue.lq, "applies": True, "note": fits}
+    return {**base, "queue_wait_s": wq, "lq": lam * wq, "applies": True, "note": fits}
+
+
+def dispatch_delay(scenario: Scenario, mode: str) -> float:
+    """Mean time from publish until an idle worker starts a task (queue brokers only)."""
+    broker = scenario.broker
+    return mean_of(broker.dispatch_delay) if mode == "async" and broker.kind != "kafka" else 0.0
 
 
 SUMMARY_KEYS = ("model", "queue_wait_s", "applies", "note")

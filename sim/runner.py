@@ -7,6 +7,7 @@ Before running, the work plan (``sim.bounds``) refuses a run whose expected work
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,7 +19,9 @@ from sim.capacity import load_warnings
 from sim.metrics import summarize
 from sim.model.system import StopCheck, System
 from sim.prediction import theory_summary
+from sim.resilience import resilience_summary
 from sim.scenario import Scenario, ScenarioError
+from sim.service_metrics import add_service_columns, add_service_results
 from sim.theory import UnstableQueueError
 
 Mode = Literal["sync", "async"]
@@ -50,12 +53,17 @@ class Result:
 
 
 def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None,
-        should_stop: StopCheck | None = None) -> Result:
+        should_stop: StopCheck | None = None, *,
+        arrival_times: Sequence[float] | None = None) -> Result:
     """Simulate ``scenario`` once in ``mode`` (default: the scenario's) with ``seed``.
 
     ``should_stop`` (optional) is asked now and then during the run; a reason (a non-empty
     string) stops it and raises :class:`RunStopped`. Raises :class:`RunRefused` when the run's
-    expected work exceeds ``limits.max_events``."""
+    expected work exceeds ``limits.max_events``.
+
+    ``arrival_times`` (seconds, ascending, up to ``duration``) replays recorded arrivals in
+    place of the Poisson ones; every other draw is unchanged, so request *i* gets the same
+    task as in a run with the seed's own arrivals (the calibration lab pairs runs this way)."""
     mode = mode or scenario.mode
     if mode not in MODES:
         raise ScenarioError(f"mode: must be one of sync, async, got {mode!r}")
@@ -65,11 +73,13 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None,
     refusal = work_plan(scenario, mode).refusal()
     if refusal:
         raise RunRefused(refusal)
-    system = System(scenario, mode, seed, should_stop)
+    system = System(scenario, mode, seed, should_stop, arrival_times)
     end = system.run()
     if system.cancelled:
         raise RunStopped(system.cancelled)
     frames = system.rec.frames()
+    if system.services is not None:
+        add_service_columns(frames, system.services)
     add_fault_columns(frames["timeseries"], system.fault_windows)
     levels = system.rec.levels
     workers = scenario.workers
@@ -97,8 +107,14 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None,
     summary["run"].update(stop_reason=system.stop_reason,
                           overloaded=system.stop_reason == "overloaded",
                           events=system.rec.work)  # the work counted against limits.max_events
+    summary.update(resilience_summary(scenario, mode, frames, system.fault_windows, end,
+                                      system.guard.breaker_summary(end)))
+    if system.services is not None:
+        add_service_results(summary, frames, system.services, mode=mode,
+                            warmup=scenario.warmup, end=end)
     return Result(scenario, mode, seed, summary, frames["requests"], frames["tasks"],
-                  frames["attempts"], frames["timeseries"], {"faults": system.fault_windows})
+                  frames["attempts"], frames["timeseries"],
+                  {"faults": system.fault_windows, "breaker_moves": system.guard.moves})
 
 
 def add_fault_columns(timeseries: pd.DataFrame, windows: list[dict[str, Any]]) -> None:

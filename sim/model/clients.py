@@ -1,7 +1,8 @@
 """Clients: open-loop Poisson arrivals for ``duration`` seconds, and users who try again.
 
 The arrival rate is ``arrivals.rate``, or piecewise constant with ``arrivals.profile`` steps (a
-non-homogeneous Poisson process, by inverting the cumulative rate). Every request's random sizes
+non-homogeneous Poisson process, by inverting the cumulative rate), or replayed from given
+arrival times (a recorded trace; see ``sim.runner.run``). Every request's random sizes
 are drawn at arrival, in arrival order, so the same seed gives the same traffic whatever the
 system does with it. With ``web.timeout`` and ``client_retries``, a user who gave up sends the
 same request again after ``client_retry_delay``: the same work arrives twice.
@@ -63,8 +64,10 @@ def poisson_arrivals(system: System) -> Generator:
     max_requests = scenario.limits.max_requests
     patient = scenario.web.timeout is None or not arrivals.client_retries
     profile = Profile(arrivals)
+    replay = iter(system.arrival_times) if system.arrival_times is not None else None
     while True:
-        at = next_arrival(profile, env.now, unit())
+        at = (next_arrival(profile, env.now, unit()) if replay is None
+              else max(env.now, next(replay, math.inf)))
         if at > end:
             break
         yield env.timeout(at - env.now)
@@ -102,12 +105,18 @@ def watch(system: System, rid: int, request: tuple, tries_left: int) -> None:
         env.timeout(scenario.arrivals.client_retry_delay).callbacks.append(resend)
 
     def resend(_event: object) -> None:
-        fresh = (request[0], system.resend_sizes.draw())  # same handler work, a new call
+        fresh = (request[0], resent_sizes(system, request[1]))  # same handler work, new call
         again = send(system, fresh, retry=True)
         watch(system, again, fresh, tries_left - 1)
         system.gone()
 
     env.timeout(scenario.web.timeout).callbacks.append(give_up)
+
+
+def resent_sizes(system: System, original: tuple) -> tuple:
+    """Fresh task sizes for a resent request; with services, the same kind of event."""
+    fresh = system.resend_sizes.draw()
+    return fresh if system.services is None else (original[0], fresh[1])
 
 
 def start_clients(system: System) -> None:

@@ -25,6 +25,7 @@ class Message:
 
     __slots__ = (
         "attempt",
+        "deadline",
         "deliveries",
         "enqueued",
         "expires",
@@ -42,7 +43,8 @@ class Message:
         self.attempt = 0  # 0-based index of the attempt to run next
         self.services, self.first_ok, self.key = sizes
         self.enqueued = 0.0
-        self.expires = float("inf")
+        self.expires = float("inf")  # the broker's message TTL
+        self.deadline = float("inf")  # the work is no longer wanted (arrivals.deadline, expires)
         self.previous_delay = base_delay
         self.deliveries = 0  # redeliveries so far
 
@@ -62,7 +64,7 @@ class Message:
 class Delivery:
     """One hand-over of a message to a consumer (a delivery tag)."""
 
-    __slots__ = ("acked", "attempt_row", "killed", "msg", "stale")
+    __slots__ = ("acked", "attempt_row", "killed", "msg", "ready", "stale")
 
     def __init__(self, msg: Message) -> None:
         self.msg = msg
@@ -70,6 +72,7 @@ class Delivery:
         self.killed = False
         self.stale = False  # the broker gave the message to someone else meanwhile
         self.attempt_row = -1
+        self.ready = 0.0  # when it has reached the worker and can start (dispatch delay)
 
 
 class TaskSizes:

@@ -7,17 +7,29 @@ when it *starts*, so a busy worker keeps reserving more, which then wait behind 
 (Celery: per worker instance, not global); ``soft_time_limit``/``time_limit`` end an attempt that
 runs too long (a failure that follows the retry policy). A crash kills running attempts and
 returns unacknowledged messages to the broker; acknowledged-but-unfinished tasks are lost.
+
+Measured overheads (see the calibration lab): a delivered message can start only
+``broker.dispatch_delay`` after the broker handed it over (fetch and hand-over to a pool
+process: queue wait, not run time, and hidden when the message was prefetched while the slot
+was busy); after the task body the slot stays busy for ``workers.task_overhead`` (or
+``task_overhead_acks_late``): result, acknowledgement and bookkeeping. The task is done when
+its body ends; with ``acks_late`` the acknowledgement, and so the prefetch credit, comes at the
+end of the overhead.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
 import simpy
 
+from sim.dists import is_zero
+from sim.model.guard import attempt_outcome
 from sim.model.task import Delivery
-from sim.records import FAILURE, IN_PROGRESS, KILLED, SUCCEEDED, SUCCESS, Level
+from sim.records import IN_PROGRESS, KILLED, SUCCEEDED, Level
+from sim.rng import draw_fn
 
 if TYPE_CHECKING:
     from sim.model.brokers.rabbitmq import QueueBroker
@@ -44,7 +56,7 @@ class Worker:
         rate = cfg.rate_per_second()
         self.spacing = 1.0 / rate if rate else 0.0
         self.next_start = 0.0
-        self.waking = False
+        self.waking_at = math.inf
         self.alive = True
         self.unacked = 0
         self.reserved: deque[Delivery] = deque()
@@ -52,7 +64,14 @@ class Worker:
         self.busy = Level()
         self.all_busy = system.rec.levels["worker_busy"]
         self.queue_level = system.rec.levels["queue_depth"]
-        self.downstream = system.downstream
+        dispatch, overhead = system.scenario.broker.dispatch_delay, cfg.overhead()
+        self.dispatch = (None if is_zero(dispatch)
+                         else draw_fn(system.streams, "dispatch_delay", dispatch))
+        self.overhead = (None if is_zero(overhead)
+                         else draw_fn(system.streams, "task_overhead", overhead))
+        self.tails = 0  # slots busy with the overhead after a task body
+        self.epoch = 0  # crashes so far: an overhead that began before a crash is void
+        self.guard = system.guard
 
     # --- receiving --------------------------------------------------------------------
     def has_credit(self) -> bool:
@@ -61,23 +80,43 @@ class Worker:
     def deliver(self, delivery: Delivery) -> None:
         """The broker hands this worker a message (it counts against the prefetch window)."""
         self.unacked += 1
+        if self.dispatch is not None:
+            delivery.ready = self.env.now + self.dispatch()
         self.reserved.append(delivery)
         self._fill()
 
     def _fill(self) -> None:
-        while self.free and self.reserved and self.alive:
-            if self.spacing and self.env.now < self.next_start:
+        reserved = self.reserved
+        skipped = False
+        while self.free and reserved and self.alive:
+            now = self.env.now
+            if self.guard.checks_expiry and self.guard.expired(reserved[0].msg):
+                self._discard(reserved.popleft())
+                skipped = True
+                continue
+            if self.spacing and now < self.next_start:
                 self._wake_at(self.next_start)
-                return
-            self._start(self.reserved.popleft())
+                break
+            if reserved[0].ready > now:  # still on its way (in order, as a worker reads)
+                self._wake_at(reserved[0].ready)
+                break
+            self._start(reserved.popleft())
+        if skipped:  # room in the prefetch window again: ask the broker, after this event
+            self.env.timeout(0).callbacks.append(lambda _e: self.broker.credit(self))
+
+    def _discard(self, delivery: Delivery) -> None:
+        """An expired message is acknowledged and skipped, not run (Celery: expires)."""
+        self.queue_level.add(self.env.now, -1)
+        self._ack(delivery)
+        self.system.expire(delivery.msg)
 
     def _wake_at(self, when: float) -> None:
-        if not self.waking:
-            self.waking = True
+        if when < self.waking_at:  # unless an earlier wake-up is already due
+            self.waking_at = when
             self.env.timeout(when - self.env.now).callbacks.append(self._wake)
 
     def _wake(self, _event: object) -> None:
-        self.waking = False
+        self.waking_at = math.inf
         self._fill()
 
     # --- running ----------------------------------------------------------------------
@@ -93,7 +132,7 @@ class Worker:
         states = self.rec.task_state
         if states[msg.task] < SUCCEEDED:
             states[msg.task] = IN_PROGRESS
-        done = self.downstream.begin(msg.service_time(), msg.succeeds(), self.time_limit)
+        done = self.guard.call(msg, self.time_limit)
         done.callbacks.append(lambda event: self._finish(delivery, event))
         self.running[delivery] = done
         if not self.acks_late:
@@ -108,15 +147,30 @@ class Worker:
         if delivery.killed:
             return  # a crash already accounted for it
         ok = bool(event.value)
-        now = self.env.now
-        self.rec.end_attempt(delivery.attempt_row, now, SUCCESS if ok else FAILURE)
+        self.rec.end_attempt(delivery.attempt_row, self.env.now, attempt_outcome(event.value))
         del self.running[delivery]
+        self.system.attempt_done(delivery, ok)
+        if self.overhead is None:
+            self._release(delivery)
+            return
+        self.tails += 1
+        epoch = self.epoch
+        self.env.timeout(self.overhead()).callbacks.append(
+            lambda _e: self._end_tail(delivery, epoch))
+
+    def _end_tail(self, delivery: Delivery, epoch: int) -> None:
+        if epoch == self.epoch:  # else the worker crashed meanwhile and reset its slots
+            self.tails -= 1
+            self._release(delivery)
+
+    def _release(self, delivery: Delivery) -> None:
+        """The slot is free again (and, with acks_late, the message acknowledged)."""
+        now = self.env.now
         self.free += 1
         self.busy.add(now, -1)
         self.all_busy.add(now, -1)
         if self.acks_late:
             self._ack(delivery)
-        self.system.attempt_done(delivery, ok)
         self._fill()
         self.broker.credit(self)
 
@@ -149,6 +203,11 @@ class Worker:
         self.reserved.clear()
         self.unacked = 0
         self.free = self.concurrency
+        self.epoch += 1
+        if self.tails:  # slots in their overhead after a finished task: nothing to redo
+            self.busy.add(now, -self.tails)
+            self.all_busy.add(now, -self.tails)
+            self.tails = 0
 
     def restart(self) -> None:
         if self.alive:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sim.calibrate.published import comparison_rows, measured_overheads, published_record
 from sim.charts.export import version
 
 MODELLED = """
@@ -24,7 +25,8 @@ from the design, not from luck.
 SIMPLIFIED = """
 **What is simplified or left out.**
 * Time is simulated, not measured: no network latency, serialization, garbage collection or
-  operating-system scheduling, except where a scenario adds them as explicit service time.
+  operating-system scheduling, except where a scenario adds them as explicit service time or
+  as the measured overheads below (`dispatch_delay`, `task_overhead`).
 * A web thread does one request at a time (a thread pool, not an event loop).
 * Task times follow the chosen distribution (mean and variability); they do not depend on
   load unless a scenario models a slower downstream service.
@@ -108,6 +110,14 @@ GLOSSARY = """
   one consumer; lag is how many messages a partition's consumer is behind. Messages with the
   same key share a partition, so a hot key makes one partition (and its consumer) the
   bottleneck while the others idle.
+* **Exchange, binding key, fan-out** — with several services, the web app publishes one event
+  to an *exchange*, which copies it into the queue of every service whose *binding key*
+  matches the event's routing key (direct: equal keys; fanout: every queue; topic: word by
+  word, `*` one word, `#` any number). Each service drains its own queue, so a slow one only
+  falls behind itself. An event no binding matches is *unroutable* (dropped, or kept by an
+  alternate exchange).
+* **Consumer group (Kafka)** — each service reading a topic is its own group, with its own
+  offsets and lag: every group reads every message, at its own pace.
 * **Rate limit, time limits** — Celery's `rate_limit` caps how many tasks a worker starts per
   second; `soft_time_limit` and `time_limit` stop a task that runs too long.
 * **Downstream** — the outside service a task calls (mail server, payment gateway). It may
@@ -131,6 +141,36 @@ GLOSSARY = """
   approximations (see "The theory line" above); the Theory chart puts them next to the
   simulation.
 """
+
+
+def overheads() -> None:
+    """The measured overheads of the bundled scenario, and how they were measured."""
+    values = measured_overheads()
+    record = published_record()
+    st.markdown(f"""
+**Why.** A real worker does more than run the task: the message has to reach a free pool
+process, and after the task the worker stores the result, acknowledges the message and takes
+the next one. The textbook queue leaves this out, and on a real Celery worker the waits came
+out far longer than it predicts. Two keys model it (both 0 unless a scenario sets them):
+`broker.dispatch_delay`, the time from publish until an idle worker starts the task (part of
+the queue wait), and `workers.task_overhead`, slot time after each task (with `acks_late`,
+`workers.task_overhead_acks_late`; the next message is then fetched only after the
+acknowledgement, which adds a dispatch delay per task too).
+
+**Values** in the bundled scenario *celery_redis_measured*:
+* `broker.dispatch_delay`: {values["broker.dispatch_delay"]}
+* `workers.task_overhead`: {values["workers.task_overhead"]}
+* `workers.task_overhead_acks_late`: {values["workers.task_overhead_acks_late"]}
+
+**How they were obtained.** `{record["command"]}` started a real Redis server and a
+{record["setup"]}. It replayed traces made by this simulator (Poisson arrivals, task times run
+with `time.sleep`) at three loads, with early ack and with `acks_late`, measured the dispatch
+delay (publish → start of tasks that found a free slot) and the slot overhead (start → next
+start on the same pool process, minus the task time, when the next task was already waiting),
+fitted a lognormal to each, then simulated the very same traces again. Real timings depend on
+the machine (these come from a busy 2-core box): run the lab on yours to get your values.
+""")
+    st.dataframe(comparison_rows(record), hide_index=True)
 
 
 def reproduce() -> None:
@@ -158,6 +198,8 @@ def render() -> None:
     st.markdown(THEORY)
     st.subheader("Glossary")
     st.markdown(GLOSSARY)
+    st.subheader("Measured overheads (Celery on Redis)")
+    overheads()
     st.subheader("Reproduce and cite")
     reproduce()
 
