@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import Any, NoReturn
 
@@ -16,10 +17,12 @@ from sim.calibrate.command import cmd_calibrate
 from sim.cli_experiment import add_backend_options, add_commands, run_replicated
 from sim.experiment import BackendError
 from sim.export import clean, summary_json, write_run
-from sim.runner import MODES, Result, run
+from sim.runner import MODES, Result, RunRefused, run
+from sim.safe_yaml import quote
 from sim.scenario import ScenarioError, bundled_ids, load_scenario, parse_assignment
 
 EXIT_BAD_INPUT = 2
+MAX_SEED = 2**63 - 1
 
 
 class UsageError(Exception):
@@ -56,13 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def seed_value(text: str) -> int:
-    try:
-        seed = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0, got {text!r}") from None
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0, got {seed}")
-    return seed
+    """A seed the random streams and the exported scenario.yaml both accept: 0 ≤ seed < 2**63."""
+    wanted = "must be a whole number from 0 to 2**63 - 1"
+    if not re.fullmatch(r"\s*\d{1,19}\s*", text, flags=re.ASCII) or int(text) > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{wanted}, got {quote(text)}")
+    return int(text)
 
 
 def _fmt(value: Any) -> str:
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ScenarioError, BackendError) as exc:
+    except (UsageError, ScenarioError, BackendError, RunRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as Unix tools do

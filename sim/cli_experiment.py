@@ -22,7 +22,7 @@ from sim.experiment.spec import parse_range, parse_slo, parse_varies
 from sim.export import clean
 from sim.scenario import Scenario, ScenarioError, load_scenario, parse_assignment
 
-SHOWN = ("response_time_s.p95", "response_time_s.mean", "task_latency_s.p95",
+SHOWN = ("user_wait_s.p95", "response_time_s.p95", "response_time_s.mean", "task_latency_s.p95",
          "queue_wait_s.mean", "throughput_rps")
 
 
@@ -76,7 +76,7 @@ def add_commands(sub: Any, commands: dict[str, Any]) -> None:
     _common(p_plan)
     p_plan.add_argument("--slo", action="append", default=[], required=True,
                         metavar="KEY=TARGET", help="summary key and its upper limit, e.g. "
-                        "response_time_s.p95=2 (repeatable)")
+                        "user_wait_s.p95=2 (repeatable)")
     p_plan.add_argument("--knob", default="workers.count", help="scenario key to size")
     p_plan.add_argument("--range", default="1:64", metavar="LOW:HIGH",
                         help="values of the knob to search (default 1:64)")

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from sim.metrics import gave_up, user_wait_of
 from sim.runner import Result
 
 
@@ -40,12 +41,26 @@ def effective_yaml(result: Result) -> str:
     return result.scenario.model_copy(update={"seed": result.seed}).to_yaml()
 
 
+RECORDS = ("requests", "tasks", "attempts", "timeseries")
+
+
+def records_csv(result: Result, name: str) -> str:
+    """One record frame as CSV; requests also get each user's ``user_wait`` (seconds until
+    answered or gave up, see :func:`sim.metrics.user_wait_of`) and ``gave_up``."""
+    frame = getattr(result, name)
+    if name == "requests" and len(frame):
+        end = result.summary.get("run", {}).get("end_time_s", float("nan"))
+        frame = frame.assign(user_wait=user_wait_of(frame, end, result.scenario.web.timeout),
+                             gave_up=gave_up(frame).to_numpy())
+    return frame.to_csv(index=False)
+
+
 def write_records(result: Result, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("requests", "tasks", "attempts", "timeseries"):
+    for name in RECORDS:
         path = folder / f"{name}.csv"
-        getattr(result, name).to_csv(path, index=False)
+        path.write_text(records_csv(result, name), encoding="utf-8")
         written.append(path)
     return written
 

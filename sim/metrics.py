@@ -130,7 +130,7 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
     summary = {
         "mode": mode,
         "requests": {"arrived": len(requests), **{k: req_counts[k] for k in
-                     ("completed", "failed", "timed_out", "in_flight")},
+                     ("completed", "failed", "timed_out", "shed", "in_flight")},
                      "retried": int(requests["client_retry"].sum()),
                      "answered_share": answered_share(requests, warmup)},
         "response_time_s": describe(response_times(requests, warmup), with_max=True),
@@ -142,6 +142,7 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
             "failed": task_counts["failed"],
             "dead_lettered": task_counts["dead_lettered"],
             "lost": task_counts["lost"],
+            "expired": task_counts["expired"],
             "duplicates": int(tasks["duplicates"].sum()),
             "retries": retries,
             "in_queue": task_counts["in_queue"],

@@ -47,7 +47,7 @@ class Moments:
     @property
     def scv(self) -> float:
         """Squared coefficient of variation, variance / mean² (0 for a zero mean)."""
-        return self.var / self.mean**2 if self.mean > 0 else 0.0
+        return self.var / self.mean**2 if self.mean**2 > 0 else 0.0  # underflow: 0 too
 
     def __add__(self, other: Moments) -> Moments:  # independent parts add up
         return Moments(self.mean + other.mean, self.var + other.var)
@@ -125,6 +125,7 @@ def _effects(scenario: Scenario, mode: str) -> tuple[list[str], list[str]]:
                                        scenario.broker)
     faults = [f for f in scenario.faults
               if mode == "async" or f.kind.startswith("downstream")]
+    queue_broker = mode == "async" and broker.kind != "kafka"  # Celery worker settings apply
     breaks = [
         (bool(arrivals.profile), "the arrival rate changes over time"),
         (bool(faults), "faults interrupt the service"),
@@ -132,12 +133,11 @@ def _effects(scenario: Scenario, mode: str) -> tuple[list[str], list[str]]:
          "users who give up send their request again, adding load"),
         (bool(down.capacity), f"the downstream service takes at most {down.capacity} calls at "
                               f"once, so calls also queue there"),
-        (mode == "async" and workers.rate_per_second() is not None,
+        (queue_broker and workers.rate_per_second() is not None,
          "a rate limit spaces the task starts"),
         (mode == "async" and broker.kind == "kafka",
          "each Kafka partition is its own queue, served one message at a time and in order"),
     ]
-    queue_broker = mode == "async" and broker.kind != "kafka"
     several = workers.count > 1
     bends = [
         (queue_broker and several and not workers.acks_late,
@@ -148,8 +148,8 @@ def _effects(scenario: Scenario, mode: str) -> tuple[list[str], list[str]]:
          f"messages (prefetch), so waits run above M/G/c"),
         (bool(down.timeout), "callers give up on slow downstream calls, which cuts attempts "
                              "short"),
-        (mode == "async" and any(x is not None for x in (workers.soft_time_limit,
-                                                         workers.time_limit)),
+        (queue_broker and any(x is not None for x in (workers.soft_time_limit,
+                                                      workers.time_limit)),
          "time limits cut long attempts short"),
         (queue_broker and getattr(broker, "max_length", 0) > 0, "the queue has a maximum "
                                                                   "length and drops messages"),

@@ -14,9 +14,21 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+MAX_NUMBER = 1e9  # no time (s), rate or factor in a scenario needs more; 1e308 overflows sums
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """Base of every scenario section: frozen, unknown keys refused, and every number finite
+    (NaN and ±inf refused, floats at most ``MAX_NUMBER`` in size), for every field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sane_size(cls, value: Any) -> Any:
+        if isinstance(value, float) and abs(value) > MAX_NUMBER:
+            raise ValueError(f"must be at most {MAX_NUMBER:g} in size, got {value:g}")
+        return value
 
 
 # --- distributions -------------------------------------------------------------------------
@@ -72,9 +84,14 @@ class RateStep(Strict):
 
 class Arrivals(Strict):
     rate: float = Field(gt=0, le=100_000, description="requests per second (Poisson)")
-    profile: list[RateStep] = Field(default_factory=list, description="rate steps over time")
+    profile: list[RateStep] = Field(default_factory=list, max_length=1000,
+                                    description="rate steps over time")
     client_retries: int = Field(default=0, ge=0, le=10, description="resends after a timeout")
     client_retry_delay: float = Field(default=1.0, ge=0, description="wait before resending, s")
+    deadline: float = Field(
+        default=0.0, ge=0, description="a request's deadline, s after arrival, propagated to "
+        "its task (like Celery's expires, gRPC deadlines): work found expired is skipped, not "
+        "done; 0 = none")
 
     @field_validator("profile")
     @classmethod
@@ -97,12 +114,18 @@ class Web(Strict):
     service: Distribution = ExponentialDist(mean=0.02)
     publish: Distribution = ConstantDist(value=0.002)
     timeout: float | None = Field(default=None, gt=0, description="client gives up after, s")
+    max_queue: int = Field(
+        default=0, ge=0, le=10_000_000, description="load shedding: a request that finds this "
+        "many waiting for a thread is refused at once (503); 0 = unbounded")
 
 
 class Task(Strict):
     service: Distribution = LognormalDist(mean=0.8, cv=0.5)
     failure_rate: float = Field(default=0.0, ge=0, le=1, description="chance an attempt fails")
     poison_rate: float = Field(default=0.0, ge=0, le=1, description="tasks that always fail")
+    expires: float = Field(
+        default=0.0, ge=0, description="Celery's expires for async tasks: a worker discards a "
+        "message older than this many seconds (tasks.expired); 0 = never")
 
 
 class Downstream(Strict):
@@ -120,10 +143,12 @@ DISPATCH_HELP = ("time from publish until an idle worker starts the task, s (fet
 
 class RabbitMQBroker(Strict):
     kind: Literal["rabbitmq"] = "rabbitmq"
-    max_length: int = Field(default=0, ge=0, description="x-max-length, 0 = no limit")
+    max_length: int = Field(default=0, ge=0, le=100_000_000,
+                            description="x-max-length, 0 = no limit")
     overflow: Literal["drop-head", "reject-publish", "reject-publish-dlx"] = "drop-head"
     message_ttl: float = Field(default=0.0, ge=0, description="x-message-ttl, s; 0 = none")
-    delivery_limit: int = Field(default=0, ge=0, description="quorum-queue delivery limit")
+    delivery_limit: int = Field(default=0, ge=0, le=1_000_000,
+                                description="quorum-queue delivery limit")
     dead_letter: bool = Field(default=False, description="dead-letter tasks out of retries")
     dispatch_delay: Distribution = Field(default=ZERO, description=DISPATCH_HELP)
 
@@ -138,7 +163,7 @@ class RedisBroker(Strict):
 class KafkaBroker(Strict):
     kind: Literal["kafka"] = "kafka"
     partitions: int = Field(default=6, ge=1, le=1000)
-    keys: int = Field(default=1000, ge=1, le=10_000_000, description="distinct message keys")
+    keys: int = Field(default=1000, ge=1, le=1_000_000, description="distinct message keys")
     key_skew: float = Field(default=0.0, ge=0, le=5, description="Zipf exponent, 0 = uniform")
     enable_auto_commit: bool = False
     auto_commit_interval: float = Field(default=5.0, gt=0, description="seconds")
@@ -158,7 +183,8 @@ class Workers(Strict):
     prefetch_multiplier: int = Field(default=1, ge=1, le=1000)
     acks_late: bool = False
     task_reject_on_worker_lost: bool = False
-    rate_limit: str | None = Field(default=None, description='tasks per worker, e.g. "10/s"')
+    rate_limit: str | None = Field(default=None, max_length=32,
+                                   description='tasks per worker, e.g. "10/s"')
     soft_time_limit: float | None = Field(default=None, gt=0, description="seconds")
     time_limit: float | None = Field(default=None, gt=0, description="seconds")
     task_overhead: Distribution = Field(
@@ -190,12 +216,24 @@ class Workers(Strict):
         return self.task_overhead
 
 
+class RetryBudget(Strict):
+    """Finagle's RetryBudget (Envoy and Polly have the same idea): a retry is made only while
+    retries in the last ``BUDGET_TTL_S`` seconds stay within ``ratio`` × first attempts in them
+    plus ``min_per_second`` × the window."""
+
+    ratio: float = Field(default=0.0, ge=0, le=10, description="Finagle's percentCanRetry as a "
+                         "share: retries allowed per recent first attempt; 0 = no budget")
+    min_per_second: float = Field(default=1.0, ge=0, le=100_000, description="Finagle's "
+                                  "minRetriesPerSec: retries always allowed per second")
+
+
 class Retry(Strict):
     max_retries: int = Field(default=3, ge=0, le=100)
     backoff: Literal["none", "fixed", "exponential"] = "exponential"
     base: float = Field(default=1.0, ge=0, description="first delay, seconds")
     cap: float = Field(default=60.0, ge=0, description="longest delay, seconds")
     jitter: Literal["none", "full", "equal", "decorrelated"] = "full"
+    budget: RetryBudget = RetryBudget()
 
     @model_validator(mode="before")
     @classmethod
@@ -227,6 +265,33 @@ class Retry(Strict):
         if "retry_jitter" in data:
             data["jitter"] = "full" if data.pop("retry_jitter") else "none"
         return data
+
+
+class CircuitBreaker(Strict):
+    """A circuit breaker around the downstream calls of the calling tier (web handlers in sync,
+    workers in async), as Resilience4j's CircuitBreaker (count-based window) and Polly's."""
+
+    enabled: bool = False
+    failure_rate_threshold: float = Field(
+        default=0.5, gt=0, le=1, description="Resilience4j's failureRateThreshold (as a share): "
+        "open when this share of the calls in the window failed or timed out")
+    sliding_window: int = Field(default=20, ge=1, le=10_000, description="Resilience4j's "
+                                "slidingWindowSize: the last this many calls")
+    minimum_calls: int = Field(default=10, ge=1, le=10_000, description="Resilience4j's "
+                               "minimumNumberOfCalls: no verdict on fewer calls")
+    wait_in_open: float = Field(default=5.0, gt=0, le=86_400, description="Resilience4j's "
+                                "waitDurationInOpenState (Polly: BreakDuration), s")
+    half_open_calls: int = Field(
+        default=3, ge=1, le=1000, description="Resilience4j's "
+        "permittedNumberOfCallsInHalfOpenState: trial calls; all succeed -> closed, any "
+        "fails -> open again (as Polly)")
+
+    @model_validator(mode="after")
+    def _window(self) -> CircuitBreaker:
+        if self.minimum_calls > self.sliding_window:
+            raise ValueError(f"minimum_calls: must be ≤ sliding_window ({self.sliding_window}), "
+                             f"got {self.minimum_calls}")
+        return self
 
 
 # --- faults --------------------------------------------------------------------------------
@@ -262,17 +327,26 @@ Fault = Annotated[Union[WorkerCrash, BrokerOutage, DownstreamOutage, DownstreamS
                   Field(discriminator="kind")]
 
 
+MAX_EVENTS = 10_000_000  # the largest run allowed: ~1 GB (README "Bounds": time and memory)
+
+
 class Limits(Strict):
-    max_in_system: int = Field(default=50_000, ge=10, description="stop bound (overload)")
-    max_drain: float | None = Field(default=None, gt=0, description="drain time bound, s")
-    max_requests: int = Field(default=2_000_000, ge=1, le=20_000_000,
+    """Bounds that keep every run finite in time and memory (README "Bounds": the figures)."""
+
+    max_in_system: int = Field(default=50_000, ge=10, le=500_000,
+                               description="stop bound (overload)")
+    max_drain: float | None = Field(default=None, gt=0, le=10_000_000,
+                                    description="drain time bound, s")
+    max_requests: int = Field(default=2_000_000, ge=1, le=MAX_EVENTS,
                               description="arrivals stop here (memory bound)")
+    max_events: int = Field(default=10_000_000, ge=1000, le=MAX_EVENTS,
+                            description="work bound: requests + attempts + redeliveries")
 
 
 class Scenario(Strict):
-    id: str = Field(default="custom", pattern=r"^[A-Za-z0-9_\-]+$")
-    title: str = "Custom scenario"
-    description: str = ""
+    id: str = Field(default="custom", pattern=r"^[A-Za-z0-9_\-]+$", max_length=64)
+    title: str = Field(default="Custom scenario", max_length=200)
+    description: str = Field(default="", max_length=20_000)
     topic: Literal["basics", "retries", "delivery", "kafka", "faults", "load"] = "basics"
     duration: float = Field(default=120.0, gt=0, le=10_000_000, description="seconds of arrivals")
     warmup: float = Field(default=0.0, ge=0, description="seconds dropped from statistics")
@@ -285,7 +359,8 @@ class Scenario(Strict):
     broker: Broker = RabbitMQBroker()
     workers: Workers = Workers()
     retry: Retry = Retry()
-    faults: list[Fault] = Field(default_factory=list)
+    circuit_breaker: CircuitBreaker = CircuitBreaker()
+    faults: list[Fault] = Field(default_factory=list, max_length=100)
     limits: Limits = Limits()
 
     @model_validator(mode="after")

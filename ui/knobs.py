@@ -8,6 +8,7 @@ back into dotted overrides (``{"workers.count": 4}``) that :func:`sim.apply_over
 from __future__ import annotations
 
 import math
+import re
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -124,6 +125,25 @@ KNOBS: tuple[Knob, ...] = (
 )
 BY_KEY = {k.key: k for k in KNOBS}
 BY_PATH = {k.path: k for k in KNOBS}
+
+# scenario keys without a slider, in words
+KEY_WORDS = {"limits.max_drain": "the drain time limit",
+             "limits.max_in_system": "the bound on requests and tasks in the system",
+             "limits.max_requests": "the bound on the number of requests"}
+DOTTED = re.compile(r"\b(?:arrivals|web|task|downstream|broker|workers|retry|limits)"
+                    r"\.[a-z_]+(?:\.[a-z_]+)?\b")
+
+
+def plain_words(text: str) -> str:
+    """``text`` (an engine warning, a description) with every scenario key named as its
+    slider is labelled ("Max retries"), or in words where there is no slider."""
+    def name(match: re.Match[str]) -> str:
+        key = match[0]
+        if key in BY_PATH:
+            return f"“{BY_PATH[key].label}”"
+        return KEY_WORDS.get(key, key)
+
+    return DOTTED.sub(name, text)
 
 # Celery worker settings that the engine's Kafka consumers do not use (a consumer runs one
 # message per partition at a time and commits offsets: no prefetch window, no per-message

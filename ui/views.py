@@ -20,9 +20,10 @@ from sim.charts.export import (
     optional_kpis,
     report_html,
 )
-from sim.export import effective_yaml, summary_json
+from sim.export import RECORDS, effective_yaml, records_csv, summary_json
 from sim.runner import Result
 from ui.animation_view import render_animation
+from ui.knobs import plain_words
 from ui.runs import RunKey, figure, names
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -83,7 +84,7 @@ def show_warnings(results: Mapping[str, Result]) -> None:
     """The engine's warnings (overload, drain limit, ...) as clear boxes."""
     for label, result in results.items():
         for text in result.warnings:
-            st.warning(f"**{label}**: {text}", icon=":material/warning:")
+            st.warning(f"**{label}**: {plain_words(text)}", icon=":material/warning:")
 
 
 @lru_cache(maxsize=1)
@@ -180,8 +181,8 @@ def _records_zip(results: Mapping[str, Result]) -> bytes:
         for label, result in results.items():
             folder = "".join(c if c.isalnum() else "_" for c in label)
             zf.writestr(f"{folder}/scenario.yaml", effective_yaml(result))
-            for part in ("requests", "tasks", "attempts", "timeseries"):
-                zf.writestr(f"{folder}/{part}.csv", getattr(result, part).to_csv(index=False))
+            for part in RECORDS:
+                zf.writestr(f"{folder}/{part}.csv", records_csv(result, part))
     return buffer.getvalue()
 
 

@@ -6,7 +6,8 @@ Every builder is a pure function ``Results -> go.Figure`` (or None when it does 
 
 Modules: ``base`` (palette, look, resampling, fault shading), ``response`` (what users feel),
 ``levels`` (queues, Kafka lag, busy tiers, retries over time), ``tasks`` (task fates),
-``journey`` (request Gantt), ``theory`` (formula vs simulation, load sweep).
+``journey`` (request Gantt), ``theory`` (formula vs simulation), ``experiment`` (sweeps,
+planner and replications, with confidence bands).
 """
 
 from __future__ import annotations
@@ -40,15 +41,17 @@ from sim.charts.base import (
 )
 from sim.charts.journey import SEGMENTS, journey_figure, journey_segments, sample_requests
 from sim.charts.levels import busy, consumer_lag, queue_depth, retries_over_time, worker_share
+from sim.charts.resilience import amplification, breaker_state, goodput
 from sim.charts.response import response_time_ecdf, response_time_over_time, throughput_over_time
 from sim.charts.tasks import FATES, fate_label, fates_figure, task_fates
-from sim.charts.theory import load_sweep_figure, theory_figure, theory_prediction
+from sim.charts.theory import theory_figure, theory_prediction
 
 BUILDERS: dict[str, Callable[[Results], go.Figure | None]] = {
     "response_time_ecdf": response_time_ecdf, "response_time_over_time": response_time_over_time,
     "throughput": throughput_over_time, "queues": queue_depth, "consumer_lag": consumer_lag,
     "busy": busy, "worker_share": worker_share, "retries": retries_over_time,
     "task_fates": fates_figure, "theory": theory_figure,
+    "goodput": goodput, "amplification": amplification, "breaker": breaker_state,
 }
 
 
@@ -78,7 +81,7 @@ __all__ = [
     "PURPLE", "SEGMENTS", "SERIES_COLORS", "SKY", "TIME_BINS", "VERMILLION", "YELLOW", "Results",
     "build_figure", "busy", "color_for", "consumer_lag", "fate_label", "fates_figure",
     "fault_windows", "figure_names", "figures_for", "journey_figure", "journey_segments",
-    "load_sweep_figure", "new_figure", "queue_depth", "resample", "response_time_ecdf",
+    "new_figure", "queue_depth", "resample", "response_time_ecdf",
     "response_time_over_time", "retries_over_time", "sample_requests", "shade_faults", "style",
     "task_fates", "theory_figure", "theory_prediction", "throughput_over_time", "worker_share",
 ]

@@ -35,7 +35,7 @@ def _band(x: Sequence[Any], low: Sequence[Any], high: Sequence[Any], color: str,
                       line={"width": 0}, hoverinfo="skip", name=name, showlegend=False)
 
 
-def sweep_figure(summary: pd.DataFrame, key: str, metric: str = "response_time_s.p95",
+def sweep_figure(summary: pd.DataFrame, key: str, metric: str = "user_wait_s.p95",
                  title: str | None = None, log_y: bool = True) -> go.Figure:
     """``metric`` against ``key``, one line per mode with its 95 % band; overloaded points
     are crosses. ``summary`` is :attr:`sim.experiment.Sweep.summary`."""
@@ -56,7 +56,8 @@ def sweep_figure(summary: pd.DataFrame, key: str, metric: str = "response_time_s
             hovertemplate="%{x}: %{y:.3g} (95 % CI %{customdata[0]:.3g}–%{customdata[1]:.3g}, "
                           "n=%{customdata[2]})"))
     if rows["overloaded"].any():
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="overloaded",
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers",
+                                 name="overloaded (a queue grows without bound)",
                                  marker={"symbol": "x", "size": 9, "color": GREY}))
     style(fig, title or f"Sweep: {metric} against {key} (mean, 95 % CI band)", key,
           metric + (" (log scale)" if log_y else ""))
@@ -67,11 +68,13 @@ def sweep_figure(summary: pd.DataFrame, key: str, metric: str = "response_time_s
 
 
 def theory_sweep_figure(summary: pd.DataFrame, key: str) -> go.Figure:
-    """Simulated mean queue wait (with its band) and the queueing-theory mean beside it."""
-    fig = sweep_figure(summary, key, "queue_wait_s.mean",
-                       "Mean queue wait: simulation (95 % CI band) vs theory (dotted)",
-                       log_y=False)
-    rows = summary[summary["metric"] == "queue_wait_s.mean"]
+    """Simulated mean queue wait (with its band) and the queueing-theory mean beside it, at
+    the points that are not overloaded (past saturation no steady state, so no formula)."""
+    stable = summary[~summary["overloaded"].astype(bool)]
+    fig = sweep_figure(stable, key, "queue_wait_s.mean",
+                       "Mean queue wait below saturation: simulation (95 % CI band) vs "
+                       "theory (dotted)", log_y=False)
+    rows = stable[stable["metric"] == "queue_wait_s.mean"]
     for i, (mode, part) in enumerate(rows.groupby("mode", sort=False)):
         part = part.sort_values(key)
         theory = pd.to_numeric(part["theory_queue_wait_s"], errors="coerce")
@@ -109,14 +112,15 @@ def plan_figure(points: pd.DataFrame, knob: str, slo: Mapping[str, float],
                                  marker={"symbol": symbol, "size": 11, "color": color}))
     found = f" — smallest that meets: {answer:g}" if answer is not None else " — none meets"
     style(fig, f"Capacity planner: {knob}{found}", knob, "", height=320 + 220 * len(keys))
+    fig.update_yaxes(type="log")  # the smallest settings are often orders of magnitude off
     fig.update_layout(hovermode="closest")
     return fig
 
 
 def ecdf_band_figure(curves: Mapping[str, list[list[float] | None]],
                      quantiles: Sequence[float]) -> go.Figure:
-    """Response-time ECDF per label: the mean of the replications' quantiles and its 95 %
-    band (a band along the time axis at each share of requests)."""
+    """ECDF of the user wait (every user: until answered or gave up) per label: the mean of
+    the replications' quantiles and its 95 % band (along the time axis at each share)."""
     from sim.experiment.stats import interval
 
     fig = new_figure()
@@ -133,8 +137,8 @@ def ecdf_band_figure(curves: Mapping[str, list[list[float] | None]],
                                 color, f"{label} 95 % CI", horizontal=True))
         fig.add_trace(go.Scatter(x=mean, y=shares, name=f"{label} ({len(reps)} replications)",
                                  mode="lines", line={"color": color, "width": 2.5}))
-    style(fig, "Response time ECDF across replications (mean, 95 % CI band)",
-          "response time (s)", "share of answered requests")
+    style(fig, "User wait ECDF across replications (mean, 95 % CI band)",
+          "user wait (s): until answered or gave up", "share of users")
     fig.update_layout(hovermode="closest")
     return fig
 

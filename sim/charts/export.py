@@ -65,7 +65,8 @@ OPTIONAL_KPIS: tuple[Kpi, ...] = (
      "Answered requests only (success or error): it leaves out everyone who gave up, so it "
      "looks better than what users felt. Compare with the p95 user wait."),
     ("requests failed", lambda s: s["requests"]["failed"] + s["requests"]["timed_out"], "",
-     True, "Users who got an error, or who gave up waiting (timed out, see web.timeout)."),
+     True, "Users who got an error, or who gave up waiting (timed out: see 'Users give up "
+     "after')."),
     ("users resending", lambda s: s["requests"]["retried"], "", True,
      "Requests sent again by users who gave up waiting: the same work arrives twice."),
     ("tasks run twice", lambda s: s["tasks"]["duplicates"], "", True,

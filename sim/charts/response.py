@@ -50,9 +50,14 @@ def answered_curve(result: Result) -> dict[str, Any]:
     return {"times": times, "arrived": arrived, "share": share, "marks": marks}
 
 
+def pct(share: float) -> str:
+    """A share as a whole percentage, written the way the app writes it: '88 %'."""
+    return f"{share:.0%}".replace("%", " %")
+
+
 def not_reached(key: str, share: float) -> str:
     """Words for a percentile the curve never reaches, e.g. 'p95 not reached: 88 % gave up'."""
-    return f"{key} not reached: {1 - share:.0%} gave up"
+    return f"{key} not reached: {pct(1 - share)} gave up"
 
 
 def response_time_ecdf(results: Results) -> go.Figure:
@@ -72,16 +77,15 @@ def response_time_ecdf(results: Results) -> go.Figure:
                                legendgroup=label, hovertemplate="%{x:.3f} s: %{y:.1f} % of "
                                "users answered<extra></extra>"))
             positive.append(float(times.min()) > 0)
-        if share < 1:
+        if share < 1:  # the curve levels off here: the rest gave up
             fig.add_hline(y=share * 100, line={"color": color, "dash": "dot", "width": 1.5})
-            notes.append(f"<span style='color:{color}'>{label}: {1 - share:.0%} gave up "
-                         f"(error, time-out or still waiting)</span>")
+            said = (not_reached("p95", share) if curve["marks"]["p95"] is None
+                    else f"{pct(1 - share)} gave up")
+            notes.append(f"<span style='color:{color}'>{label}: {said} (an error, a time-out "
+                         f"or still waiting at the end)</span>")
         for key, symbol in MARKS.items():
             value = curve["marks"][key]
             if value is None:
-                if key == "p95":
-                    notes.append(f"<span style='color:{color}'>{label}: "
-                                 f"{not_reached(key, share)}</span>")
                 continue
             fig.add_trace(go.Scatter(
                 x=[value], y=[int(key[1:])], mode="markers+text", legendgroup=label,

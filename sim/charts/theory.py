@@ -1,12 +1,11 @@
 """Theory next to the simulation: the M/M/c (or M/G/c) mean wait beside the simulated one,
-where a formula applies, and the load sweep (p95 time against the arrival rate)."""
+where a formula applies (the load sweep is in ``sim.charts.experiment``)."""
 
 from __future__ import annotations
 
 import textwrap
 from typing import Any
 
-import pandas as pd
 import plotly.graph_objects as go
 
 from sim.charts.base import BLACK, GREY, Results, color_for, new_figure, style
@@ -55,24 +54,4 @@ def theory_figure(results: Results) -> go.Figure:
     fig.update_layout(barmode="group", hovermode="closest")
     top = max([v for v in sim_waits + waits if v is not None] or [1.0])
     fig.update_yaxes(range=[0, top * 1.35 or 1.0])
-    return fig
-
-
-def load_sweep_figure(points: pd.DataFrame) -> go.Figure:
-    """p95 time against arrival rate per series (columns label, rate, p95, overloaded)."""
-    fig = new_figure()
-    for i, (label, part) in enumerate(points.groupby("label", sort=False)):
-        color = color_for(str(label), i)
-        fig.add_trace(go.Scatter(
-            x=part["rate"], y=part["p95"], name=str(label), mode="lines+markers",
-            line={"color": color, "width": 2.5, "dash": "dash" if "task" in str(label) else None},
-            marker={"size": 9, "color": color,
-                    "symbol": ["x" if o else "circle" for o in part["overloaded"]]}))
-    if points["overloaded"].any():
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="overloaded (stopped)",
-                                 marker={"symbol": "x", "size": 9, "color": GREY}))
-    style(fig, "Load sweep: p95 time as traffic grows (the hockey stick)",
-          "arrival rate (requests/s)", "p95 time (s, log scale)")
-    fig.update_yaxes(type="log")
-    fig.update_layout(hovermode="closest")
     return fig

@@ -7,11 +7,12 @@ from sim.experiment import Options, capacity_plan, replicate, sweep
 
 scenario = load_scenario("email_signup")
 reps = replicate(scenario, "async", reps=10)
-reps.interval("response_time_s.p95")            # mean, half-width, ci_low, ci_high
+reps.interval("user_wait_s.p95")            # mean, half-width, ci_low, ci_high
 grid = sweep(scenario, {"arrivals.rate": [10, 20, 40]}, modes="both", reps=10,
              options=Options(backend="dask", scheduler="tcp://127.0.0.1:8786"))
 grid.points, grid.summary                       # one row per run; means and CIs per point
-plan = capacity_plan(scenario, {"response_time_s.p95": 2.0}, knob="workers.count",
+plan = capacity_plan(scenario, {"user_wait_s.p95": 2.0, "task_latency_s.p95": 30},
+                     knob="workers.count",
                      range=(1, 64), reps=10)
 plan.answer, plan.points
 ```

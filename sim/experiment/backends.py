@@ -55,7 +55,16 @@ def _response_times(result: Any) -> np.ndarray:
     return response_times(result.requests, result.scenario.warmup)
 
 
-CURVES: dict[str, Callable[[Any], np.ndarray]] = {"response_time_s": _response_times}
+def _user_waits(result: Any) -> np.ndarray:
+    from sim.metrics import user_waits
+
+    scenario = result.scenario
+    return user_waits(result.requests, result.summary["run"]["end_time_s"],
+                      scenario.web.timeout, scenario.warmup)
+
+
+CURVES: dict[str, Callable[[Any], np.ndarray]] = {"response_time_s": _response_times,
+                                                  "user_wait_s": _user_waits}
 
 
 def run_job(job: Job) -> dict[str, Any]:

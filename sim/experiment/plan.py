@@ -1,7 +1,7 @@
 """Capacity planning: the smallest setting of one knob (``workers.count``) whose results meet
 every service-level objective, with the confidence the replications give.
 
-A setting *meets* an SLO ``{"response_time_s.p95": 2.0}`` when the upper bound of the 95 %
+A setting *meets* an SLO ``{"user_wait_s.p95": 2.0}`` when the upper bound of the 95 %
 confidence interval of the metric's mean over the replications is at or below the target, and no
 replication stopped at the overload bound. The search assumes that raising the knob never makes
 a metric worse (more workers, more threads), and bisects: it checks the top of the range (if
@@ -67,7 +67,7 @@ def _check_slo(slo: Mapping[str, float], reps: Replications) -> None:
     for key in slo:
         if all(v is None for v in reps.values(key)):
             raise ScenarioError(f"--slo {key}: not a number in the summary (e.g. "
-                                f"response_time_s.p95, queue_wait_s.mean, task_latency_s.p95)")
+                                f"user_wait_s.p95, queue_wait_s.mean, task_latency_s.p95)")
 
 
 def _row(value: Any, order: int, reps: Replications, slo: Mapping[str, float]) -> dict:
@@ -92,7 +92,7 @@ def capacity_plan(scenario: Scenario, slo: Mapping[str, float], knob: str = "wor
     """The smallest ``knob`` value in ``range`` whose replications meet every SLO (see the
     module docstring); ``reps`` ≥ 2 (one run has no confidence interval)."""
     if not slo:
-        raise ScenarioError("--slo: give at least one, e.g. response_time_s.p95=2")
+        raise ScenarioError("--slo: give at least one, e.g. user_wait_s.p95=2")
     if reps < 2:
         raise ScenarioError(f"--reps: the planner needs ≥ 2 replications, got {reps}")
     mode = mode or scenario.mode

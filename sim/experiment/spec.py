@@ -9,20 +9,21 @@ import math
 from typing import Any
 
 import numpy as np
-import yaml
 
-from sim.scenario import ScenarioError
+from sim.safe_yaml import YAMLRefused, quote
+from sim.safe_yaml import load as safe_load
+from sim.scenario import VALUE_BYTES, ScenarioError
 
 MAX_VALUES = 1000  # values of one varied key
 
 
 def _scalar(text: str, where: str) -> Any:
     try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
+        value = safe_load(text, max_bytes=VALUE_BYTES)  # the one safe loader: no aliases, small
+    except YAMLRefused:
         value = None
     if value is None or isinstance(value, (dict, list)):
-        raise ScenarioError(f"{where}: cannot read value {text!r}")
+        raise ScenarioError(f"{where}: cannot read value {quote(text)}")
     return value
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sim.lessons.metric import FUNCTIONS, OPS, parse_metric
 from sim.lessons.schema import Expect, Lesson
+from sim.lessons.words import metric_words
 from sim.prediction import prediction
 from sim.runner import run
 from sim.scenario import (
@@ -106,7 +107,7 @@ def check(claim: Expect, results: Mapping[str, Any]) -> Outcome:
     left = evaluate(claim.metric, results[claim.of])
     right = evaluate(claim.metric, results[claim.than]) if claim.than else claim.value
     ok, detail = compare_values(claim, left, right)
-    return Outcome(claim, ok, left, right, f"{claim.metric}: {detail}")
+    return Outcome(claim, ok, left, right, f"{metric_words(claim.metric)}: {detail}")
 
 
 def preset_scenario(lesson: Lesson, preset_id: str) -> Scenario:

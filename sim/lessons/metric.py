@@ -9,7 +9,8 @@ from typing import Any
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {"len": len, "min": min, "max": max, "abs": abs,
                                             "sum": sum}
-ROOTS = ("requests", "response_time_s", "throughput_rps", "tasks", "task_latency_s",
+ROOTS = ("requests", "response_time_s", "user_wait_s", "throughput_rps", "tasks",
+         "task_latency_s",
          "queue_wait_s", "utilization", "lag", "warnings", "time_avg", "run", "scenario",
          "theory")
 OPS: dict[type, Callable[[Any, Any], Any]] = {

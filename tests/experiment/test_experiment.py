@@ -96,7 +96,10 @@ def test_sweep_uses_common_random_numbers_and_flags_overload_from_fields() -> No
     assert not rows.loc[(5, "sync", 0), "overloaded"]
     assert rows.loc[(200, "sync", 0), "stopped_at_bound"]  # stopped at limits.max_in_system
     assert rows.loc[(200, "sync", 0), "stop_reason"] == "overloaded"
+    # async answers fast, but its workers are offered more than they can do: still overloaded
     assert rows.loc[(200, "async", 0), "offered_load"] >= 1
+    assert rows.loc[(200, "async", 0), "overloaded"]
+    assert not rows.loc[(200, "async", 0), "stopped_at_bound"]
     # same seeds at every point and in both modes: the same users arrive
     assert list(grid.points["seed"].unique()) == [42, 43]
     assert rows.loc[(5, "sync", 1), "requests.arrived"] == rows.loc[(5, "async", 1),

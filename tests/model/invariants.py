@@ -15,16 +15,16 @@ import pytest
 from sim.records import ATTEMPT_OUTCOMES, REQUEST_OUTCOMES, TASK_STATES
 from sim.runner import Result
 
-FINAL_OUTCOMES = {"completed", "failed", "timed_out"}  # a request's user is done
+FINAL_OUTCOMES = {"completed", "failed", "timed_out", "shed"}  # a request's user is done
 UNFINISHED_OUTCOMES = {"in_flight"}  # still waiting when the run stopped
-FINAL_STATES = {"succeeded", "failed", "dead_lettered", "lost"}  # a task's fate is settled
+FINAL_STATES = {"succeeded", "failed", "dead_lettered", "lost", "expired"}  # settled
 UNFINISHED_STATES = {"in_queue", "in_progress"}
-BOUND_WARNINGS = ("drain limit", "overloaded: stopped", "stopped arrivals")
+BOUND_WARNINGS = ("drain limit", "overloaded: stopped", "work limit", "stopped arrivals")
 EPS = 1e-9
 
 
 def stopped_at_a_bound(result: Result) -> bool:
-    return any(w.startswith(BOUND_WARNINGS[:2]) for w in result.warnings)
+    return any(w.startswith(BOUND_WARNINGS[:3]) for w in result.warnings)
 
 
 def check_classified(result: Result) -> None:
@@ -53,6 +53,8 @@ def check_requests(result: Result) -> None:
     gave_up_before_end = req["arrival"] + limit <= end_time + EPS
     assert (req.loc[late, "end"].isna() & gave_up_before_end[late]
             | (took[late] > limit - EPS)).all()
+    shed = outcome == "shed"  # refused at once: no thread, answered on arrival
+    assert req.loc[shed, "start"].isna().all() and (took[shed] == 0).all()
     waiting = outcome.isin(list(UNFINISHED_OUTCOMES))
     assert req.loc[waiting, "end"].isna().all()
     assert not gave_up_before_end[waiting].any()  # a user past the timeout has given up
@@ -63,7 +65,7 @@ def check_requests(result: Result) -> None:
     after = req[req["arrival"] >= result.scenario.warmup]
     share = s["requests"]["answered_share"]
     if len(after):
-        assert share == (after["outcome"] == "completed").sum() / len(after)
+        assert share == pytest.approx((after["outcome"] == "completed").sum() / len(after))
     assert s["requests"]["retried"] == int(req["client_retry"].sum())
 
 
@@ -104,7 +106,9 @@ def check_attempts(result: Result) -> None:
     numbers = mine.groupby("task_id")["attempt"].agg(["min", "max", "size", "nunique"])
     assert (numbers["min"] == 1).all() and (numbers["max"] == numbers["size"]).all()
     assert (numbers["nunique"] == numbers["size"]).all()
-    retried = int(((mine["outcome"] == "failure") & (mine["attempt"] < max_tries)).sum())
+    failed = mine["outcome"].isin(["failure", "short_circuited"]) & (mine["attempt"] < max_tries)
+    denied = (tasks["redeliveries"] == 0) & (tasks["reason"].astype(str) == "budget")
+    retried = int(failed.sum()) - int(denied.sum())  # a budget denial is a retry not made
     if (tasks["redeliveries"] == 0).all():  # a retry is decided right after a failed attempt
         assert result.summary["tasks"]["retries"] == retried
     else:  # copies retry on their own: at least the plain tasks' retries
@@ -117,7 +121,7 @@ def check_ordering(result: Result) -> None:
     r, tasks, att = result.requests, result.tasks, result.attempts
     started = r.dropna(subset=["start"])
     assert (started["start"] >= started["arrival"]).all()
-    ended = r.dropna(subset=["end"])
+    ended = r.dropna(subset=["end", "start"])
     assert (ended["end"] >= ended["start"]).all()
     done = att.dropna(subset=["end"])
     assert (done["end"] >= done["start"]).all()
