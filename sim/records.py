@@ -21,13 +21,16 @@ import pandas as pd
 
 NAN = float("nan")
 
-REQUEST_OUTCOMES = ("in_flight", "completed", "failed", "timed_out")
-TASK_STATES = ("in_queue", "in_progress", "succeeded", "failed", "dead_lettered", "lost")
-ATTEMPT_OUTCOMES = ("running", "success", "failure", "killed")
+# shed: refused at once by load shedding (web.max_queue); expired: skipped after its deadline
+# or Celery expires; short_circuited: refused by an open circuit breaker (no downstream call)
+REQUEST_OUTCOMES = ("in_flight", "completed", "failed", "timed_out", "shed")
+TASK_STATES = ("in_queue", "in_progress", "succeeded", "failed", "dead_lettered", "lost",
+               "expired")
+ATTEMPT_OUTCOMES = ("running", "success", "failure", "killed", "short_circuited")
 
-IN_FLIGHT, COMPLETED, FAILED, TIMED_OUT = range(4)
-IN_QUEUE, IN_PROGRESS, SUCCEEDED, TASK_FAILED, DEAD_LETTERED, LOST = range(6)
-RUNNING, SUCCESS, FAILURE, KILLED = range(4)
+IN_FLIGHT, COMPLETED, FAILED, TIMED_OUT, SHED = range(5)
+IN_QUEUE, IN_PROGRESS, SUCCEEDED, TASK_FAILED, DEAD_LETTERED, LOST, EXPIRED = range(7)
+RUNNING, SUCCESS, FAILURE, KILLED, SHORT_CIRCUITED = range(5)
 
 
 class Level:

@@ -22,12 +22,14 @@ from sim.model.brokers import BROKERS, Broker
 from sim.model.clients import start_clients
 from sim.model.downstream import Downstream
 from sim.model.faults import schedule_faults
+from sim.model.guard import Guard, level_names
 from sim.model.pool import Pool
 from sim.model.retry import DEAD_LETTER, Retrier, RetryDecision
 from sim.model.task import Delivery, Message, TaskSizes
-from sim.model.web import HANDLERS
+from sim.model.web import handler_for
 from sim.records import (
     DEAD_LETTERED,
+    EXPIRED,
     IN_FLIGHT,
     IN_PROGRESS,
     IN_QUEUE,
@@ -61,8 +63,11 @@ class System:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         broker_kind = BROKERS[scenario.broker.kind]
-        self.rec = Recorder(LEVELS + broker_kind.level_names(scenario),
-                            work_limit=scenario.limits.max_events)
+        names = LEVELS + broker_kind.level_names(scenario) + level_names(scenario)
+        if scenario.services:  # fan-out: each service's own levels too
+            from sim.model.services import level_names as service_levels
+            names += service_levels(scenario)
+        self.rec = Recorder(names, work_limit=scenario.limits.max_events)
         self.rec.checkpoint = self._checkpoint
         self.should_stop = should_stop
         self.cancelled: str | None = None
@@ -75,14 +80,20 @@ class System:
         levels = self.rec.levels
         self.threads = Pool(self.env, scenario.web.workers, levels["web_busy"],
                             levels["web_queue"])
-        self.handler = HANDLERS[mode]
+        self.handler = handler_for(mode, scenario)
         self.task_sizes = TaskSizes(scenario, self.streams)
         self.resend_sizes = TaskSizes(scenario, self.streams, prefix="resend/")
         self.redelivery_sizes = TaskSizes(scenario, self.streams, prefix="redelivery/")
         self.retrier = Retrier(scenario.retry, self.streams.uniforms("retry_jitter").next,
                                self.env)
         self.downstream = Downstream(self)
-        self.broker: Broker = broker_kind(self)
+        self.guard = Guard(self)
+        self.services = None
+        if scenario.services:  # one queue or consumer group per service, in lanes
+            from sim.model.services import ServiceSet
+            self.services = ServiceSet(self)
+        self.broker: Broker = (self.services if self.services is not None
+                               else broker_kind(self))
         self.retry_level = levels["retry_waiting"]
         self.drain = drain_limit(scenario)
         self._bin_end = bin_ends(scenario.duration, self.drain)
@@ -218,7 +229,10 @@ class System:
     def new_message(self, rid: int, sizes: tuple) -> Message:
         task = self.rec.new_task(rid, self.env.now)
         self.in_system += 1
-        return Message(task, rid, sizes, self.scenario.retry.base)
+        msg = Message(task, rid, sizes, self.scenario.retry.base)
+        if self.guard.checks_expiry:
+            self.guard.stamp(msg, self.rec.req_arrival[rid])
+        return msg
 
     def publish_task(self, rid: int, sizes: tuple) -> bool:
         """Publish a new task; False (and no task) if the broker refused it."""
@@ -252,6 +266,11 @@ class System:
     def retries(self) -> int:
         """Retries granted so far (by the one retry decision, ``self.retrier``)."""
         return self.retrier.retries
+
+    def expire(self, msg: Message) -> None:
+        """A consumer skipped a message whose work is no longer wanted (deadline, expires)."""
+        self.settle(msg.task, EXPIRED, "deadline")
+        self.gone()
 
     def attempt_done(self, delivery: Delivery, ok: bool, decision: RetryDecision | None = None,
                      retry_into: Callable[[Message], bool] | None = None) -> None:

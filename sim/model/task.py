@@ -25,6 +25,7 @@ class Message:
 
     __slots__ = (
         "attempt",
+        "deadline",
         "deliveries",
         "enqueued",
         "expires",
@@ -42,7 +43,8 @@ class Message:
         self.attempt = 0  # 0-based index of the attempt to run next
         self.services, self.first_ok, self.key = sizes
         self.enqueued = 0.0
-        self.expires = float("inf")
+        self.expires = float("inf")  # the broker's message TTL
+        self.deadline = float("inf")  # the work is no longer wanted (arrivals.deadline, expires)
         self.previous_delay = base_delay
         self.deliveries = 0  # redeliveries so far
 

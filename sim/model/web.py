@@ -9,17 +9,19 @@ retry policy's waits in between) or publishes a message to the broker and answer
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sim.model.guard import attempt_outcome
 from sim.records import (
     COMPLETED,
+    EXPIRED,
     FAILED,
-    FAILURE,
     IN_PROGRESS,
+    SHED,
     SUCCEEDED,
-    SUCCESS,
     TASK_FAILED,
 )
+from sim.schema import Scenario
 
 if TYPE_CHECKING:
     from sim.model.system import System
@@ -71,13 +73,26 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
     rec.req_start[rid] = env.now
     if web_time > 0:
         yield env.timeout(web_time)
+    ok = yield from run_inline(system, rid, sizes)
+    system.threads.release()
+    system.respond(rid, COMPLETED if ok else FAILED)
+
+
+def run_inline(system: System, rid: int, sizes: tuple) -> Generator:
+    """The task inside the handler: every attempt calls the downstream, with the retry
+    policy's waits in between; returns whether it finally succeeded."""
+    env, rec = system.env, system.rec
     msg = system.new_message(rid, sizes)
     rec.task_state[msg.task] = IN_PROGRESS
-    reason = ""
+    guard, reason = system.guard, ""
     while True:
+        if guard.checks_expiry and guard.expired(msg):
+            ok, reason = False, "deadline"  # nobody wants the answer any more: skip the call
+            break
         attempt = rec.new_attempt(msg.task, msg.attempt + 1, -1, env.now, env.now)
-        ok = yield system.downstream.begin(msg.service_time(), msg.succeeds())
-        rec.end_attempt(attempt, env.now, SUCCESS if ok else FAILURE)
+        result = yield guard.call(msg)
+        rec.end_attempt(attempt, env.now, attempt_outcome(result))
+        ok = bool(result)
         if ok:
             break
         decision = system.retrier.decide(msg)  # no broker, so nothing is dead-lettered
@@ -86,10 +101,10 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
             break
         if decision.delay > 0:
             yield env.timeout(decision.delay)
-    system.settle(msg.task, SUCCEEDED if ok else TASK_FAILED, reason)
+    state = SUCCEEDED if ok else EXPIRED if reason == "deadline" else TASK_FAILED
+    system.settle(msg.task, state, reason)
     system.gone()
-    system.threads.release()
-    system.respond(rid, COMPLETED if ok else FAILED)
+    return ok
 
 
 def handle_async(system: System, rid: int, web_time: float, sizes: tuple) -> None:
@@ -101,3 +116,29 @@ def start_sync(system: System, rid: int, web_time: float, sizes: tuple) -> None:
 
 
 HANDLERS = {"sync": start_sync, "async": handle_async}
+
+
+def shed(system: System, rid: int) -> bool:
+    """Load shedding: with ``web.max_queue`` requests already waiting for a thread, a new one
+    is refused at once (HTTP 503) and never takes a thread."""
+    threads = system.threads
+    if threads.free or len(threads.waiting) < system.scenario.web.max_queue:
+        return False
+    system.rec.req_end[rid] = system.env.now
+    system.rec.req_outcome[rid] = SHED
+    system.gone()
+    return True
+
+
+def handler_for(mode: str, scenario: Scenario, handlers: dict[str, Any] | None = None):
+    """The web tier's request handler for ``mode`` (from ``handlers``, by default
+    ``HANDLERS``), shedding load when ``web.max_queue`` is set."""
+    handler = (handlers or HANDLERS)[mode]
+    if not scenario.web.max_queue:
+        return handler
+
+    def shedding(system: System, rid: int, web_time: float, sizes: tuple) -> None:
+        if not shed(system, rid):
+            handler(system, rid, web_time, sizes)
+
+    return shedding

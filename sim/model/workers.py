@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim.dists import is_zero
+from sim.model.guard import attempt_outcome
 from sim.model.task import Delivery
-from sim.records import FAILURE, IN_PROGRESS, KILLED, SUCCEEDED, SUCCESS, Level
+from sim.records import IN_PROGRESS, KILLED, SUCCEEDED, Level
 from sim.rng import draw_fn
 
 if TYPE_CHECKING:
@@ -63,7 +64,6 @@ class Worker:
         self.busy = Level()
         self.all_busy = system.rec.levels["worker_busy"]
         self.queue_level = system.rec.levels["queue_depth"]
-        self.downstream = system.downstream
         dispatch, overhead = system.scenario.broker.dispatch_delay, cfg.overhead()
         self.dispatch = (None if is_zero(dispatch)
                          else draw_fn(system.streams, "dispatch_delay", dispatch))
@@ -71,6 +71,7 @@ class Worker:
                          else draw_fn(system.streams, "task_overhead", overhead))
         self.tails = 0  # slots busy with the overhead after a task body
         self.epoch = 0  # crashes so far: an overhead that began before a crash is void
+        self.guard = system.guard
 
     # --- receiving --------------------------------------------------------------------
     def has_credit(self) -> bool:
@@ -86,15 +87,28 @@ class Worker:
 
     def _fill(self) -> None:
         reserved = self.reserved
+        skipped = False
         while self.free and reserved and self.alive:
             now = self.env.now
+            if self.guard.checks_expiry and self.guard.expired(reserved[0].msg):
+                self._discard(reserved.popleft())
+                skipped = True
+                continue
             if self.spacing and now < self.next_start:
                 self._wake_at(self.next_start)
-                return
+                break
             if reserved[0].ready > now:  # still on its way (in order, as a worker reads)
                 self._wake_at(reserved[0].ready)
-                return
+                break
             self._start(reserved.popleft())
+        if skipped:  # room in the prefetch window again: ask the broker, after this event
+            self.env.timeout(0).callbacks.append(lambda _e: self.broker.credit(self))
+
+    def _discard(self, delivery: Delivery) -> None:
+        """An expired message is acknowledged and skipped, not run (Celery: expires)."""
+        self.queue_level.add(self.env.now, -1)
+        self._ack(delivery)
+        self.system.expire(delivery.msg)
 
     def _wake_at(self, when: float) -> None:
         if when < self.waking_at:  # unless an earlier wake-up is already due
@@ -118,7 +132,7 @@ class Worker:
         states = self.rec.task_state
         if states[msg.task] < SUCCEEDED:
             states[msg.task] = IN_PROGRESS
-        done = self.downstream.begin(msg.service_time(), msg.succeeds(), self.time_limit)
+        done = self.guard.call(msg, self.time_limit)
         done.callbacks.append(lambda event: self._finish(delivery, event))
         self.running[delivery] = done
         if not self.acks_late:
@@ -133,7 +147,7 @@ class Worker:
         if delivery.killed:
             return  # a crash already accounted for it
         ok = bool(event.value)
-        self.rec.end_attempt(delivery.attempt_row, self.env.now, SUCCESS if ok else FAILURE)
+        self.rec.end_attempt(delivery.attempt_row, self.env.now, attempt_outcome(event.value))
         del self.running[delivery]
         self.system.attempt_done(delivery, ok)
         if self.overhead is None:

@@ -14,10 +14,11 @@ import pytest
 
 from sim.records import ATTEMPT_OUTCOMES, REQUEST_OUTCOMES, TASK_STATES
 from sim.runner import Result
+from tests.model.service_invariants import check_services, max_tries
 
-FINAL_OUTCOMES = {"completed", "failed", "timed_out"}  # a request's user is done
+FINAL_OUTCOMES = {"completed", "failed", "timed_out", "shed"}  # a request's user is done
 UNFINISHED_OUTCOMES = {"in_flight"}  # still waiting when the run stopped
-FINAL_STATES = {"succeeded", "failed", "dead_lettered", "lost"}  # a task's fate is settled
+FINAL_STATES = {"succeeded", "failed", "dead_lettered", "lost", "expired"}  # settled
 UNFINISHED_STATES = {"in_queue", "in_progress"}
 BOUND_WARNINGS = ("drain limit", "overloaded: stopped", "work limit", "stopped arrivals")
 EPS = 1e-9
@@ -53,6 +54,8 @@ def check_requests(result: Result) -> None:
     gave_up_before_end = req["arrival"] + limit <= end_time + EPS
     assert (req.loc[late, "end"].isna() & gave_up_before_end[late]
             | (took[late] > limit - EPS)).all()
+    shed = outcome == "shed"  # refused at once: no thread, answered on arrival
+    assert req.loc[shed, "start"].isna().all() and (took[shed] == 0).all()
     waiting = outcome.isin(list(UNFINISHED_OUTCOMES))
     assert req.loc[waiting, "end"].isna().all()
     assert not gave_up_before_end[waiting].any()  # a user past the timeout has given up
@@ -94,9 +97,10 @@ def check_attempts(result: Result) -> None:
     """Attempts per task agree with the task rows and run 1, 2, 3, ... without a gap; no task
     is tried more than max_retries + 1 times per lineage; every failed attempt that had retries
     left was retried (the summary's count of retries, recomputed from the attempts)."""
-    max_tries = result.scenario.retry.max_retries + 1
     tasks, att = result.tasks, result.attempts
-    assert (att["attempt"] >= 1).all() and (att["attempt"] <= max_tries).all()
+    tries = max_tries(result)  # per task: its service's retry policy with services
+    max_tries_of = tries[att["task_id"].to_numpy()]
+    assert (att["attempt"] >= 1).all() and (att["attempt"] <= max_tries_of).all()
     runs = att.groupby("task_id").size().reindex(tasks["task_id"], fill_value=0).to_numpy()
     assert (runs == tasks["attempts"].to_numpy()).all()
     plain = tasks.loc[tasks["redeliveries"] == 0, "task_id"]  # one lineage, no copies
@@ -104,7 +108,10 @@ def check_attempts(result: Result) -> None:
     numbers = mine.groupby("task_id")["attempt"].agg(["min", "max", "size", "nunique"])
     assert (numbers["min"] == 1).all() and (numbers["max"] == numbers["size"]).all()
     assert (numbers["nunique"] == numbers["size"]).all()
-    retried = int(((mine["outcome"] == "failure") & (mine["attempt"] < max_tries)).sum())
+    failed = mine["outcome"].isin(["failure", "short_circuited"]) & (
+        mine["attempt"] < tries[mine["task_id"].to_numpy()])
+    denied = (tasks["redeliveries"] == 0) & (tasks["reason"].astype(str) == "budget")
+    retried = int(failed.sum()) - int(denied.sum())  # a budget denial is a retry not made
     if (tasks["redeliveries"] == 0).all():  # a retry is decided right after a failed attempt
         assert result.summary["tasks"]["retries"] == retried
     else:  # copies retry on their own: at least the plain tasks' retries
@@ -117,7 +124,7 @@ def check_ordering(result: Result) -> None:
     r, tasks, att = result.requests, result.tasks, result.attempts
     started = r.dropna(subset=["start"])
     assert (started["start"] >= started["arrival"]).all()
-    ended = r.dropna(subset=["end"])
+    ended = r.dropna(subset=["end", "start"])
     assert (ended["end"] >= ended["start"]).all()
     done = att.dropna(subset=["end"])
     assert (done["end"] >= done["start"]).all()
@@ -174,7 +181,7 @@ def check_user_wait(result: Result) -> None:
 
 
 def check_conservation(result: Result) -> None:
-    """Every request and every task accounted for, from the records (see the checks above)."""
+    """Every request and every task ends in exactly one outcome or state (from the records)."""
     check_classified(result)
     check_requests(result)
     check_tasks(result)
@@ -188,6 +195,7 @@ def check_all(result: Result) -> None:
     check_attempts(result)
     check_ordering(result)
     check_user_wait(result)
+    check_services(result)
     utilization = result.summary["utilization"]
     for value in [utilization["web"], utilization["workers"], *utilization["per_worker"]]:
         assert 0.0 <= value <= 1.0 + 1e-9

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim.model.brokers.base import Broker
+from sim.model.guard import attempt_outcome
 from sim.model.retry import RetryDecision
 from sim.model.task import Delivery, Message
-from sim.records import FAILURE, KILLED, SUCCESS, Level
+from sim.records import KILLED, Level
 
 if TYPE_CHECKING:
     from sim.model.system import System
@@ -114,10 +115,24 @@ class KafkaBroker(Broker):
         owner = part.owner
         if owner is None or part.busy or not part.log or self.paused or self.down:
             return
+        if self.system.guard.checks_expiry:
+            self._skip_expired(part)
+            if not part.log:
+                return
         if owner.free:
             self._run(owner, part)
         elif part not in owner.waiting:
             owner.waiting.append(part)
+
+    def _skip_expired(self, part: Partition) -> None:
+        """Messages at the head whose work is no longer wanted are skipped (and committed)."""
+        guard, now = self.system.guard, self.env.now
+        while part.log and guard.expired(part.log[0]):
+            msg = part.log.popleft()
+            part.lag.add(now, -1)
+            self.depth.add(now, -1)
+            self._processed(part, msg)
+            self.system.expire(msg)
 
     def _run(self, consumer: Consumer, part: Partition) -> None:
         now, msg = self.env.now, part.log[0]
@@ -131,7 +146,7 @@ class KafkaBroker(Broker):
                                                     msg.enqueued, now)
         self.system.mark_running(msg.task)
         consumer.running[part] = delivery
-        done = self.system.downstream.begin(msg.service_time(), msg.succeeds())
+        done = self.system.guard.call(msg)
         done.callbacks.append(lambda event: self._finish(consumer, part, delivery, event))
 
     def _finish(self, consumer: Consumer, part: Partition, delivery: Delivery,
@@ -139,7 +154,7 @@ class KafkaBroker(Broker):
         if delivery.killed:
             return
         now, msg, ok = self.env.now, delivery.msg, bool(event.value)
-        self.rec.end_attempt(delivery.attempt_row, now, SUCCESS if ok else FAILURE)
+        self.rec.end_attempt(delivery.attempt_row, now, attempt_outcome(event.value))
         consumer.busy.add(now, -1)
         self.all_busy.add(now, -1)
         decision: RetryDecision | None = None
@@ -172,11 +187,7 @@ class KafkaBroker(Broker):
         """The head message is done: move on, commit, and pick up the next partition."""
         msg = part.log.popleft()
         part.lag.add(self.env.now, -1)
-        if self.cfg.enable_auto_commit:
-            if not part.uncommitted:
-                self._dirty.append(part)
-            part.uncommitted.append(msg)
-            self._arm_commit()
+        self._processed(part, msg)
         del consumer.running[part]
         consumer.free += 1
         part.busy = False
@@ -188,6 +199,14 @@ class KafkaBroker(Broker):
             part = consumer.waiting.popleft()
             if part.owner is consumer:
                 self._kick(part)
+
+    def _processed(self, part: Partition, msg: Message) -> None:
+        """``msg`` is done with (run or skipped): committed now, or at the next auto-commit."""
+        if self.cfg.enable_auto_commit:
+            if not part.uncommitted:
+                self._dirty.append(part)
+            part.uncommitted.append(msg)
+            self._arm_commit()
 
     def _arm_commit(self) -> None:
         """Auto-commit fires every ``auto_commit_interval`` (at k × interval); a tick that would
