@@ -199,8 +199,17 @@ KAFKA_WHY = ("Celery worker setting: Kafka consumers in this simulator do not us
              "rabbitmq or redis to use it.")
 
 
-def not_applicable(knob: Knob, broker_kind: str | None) -> str | None:
-    """Why ``knob`` does nothing with this broker kind (None: it applies)."""
+SERVICE_GROUPS = ("Task", "Workers", "Worker limits", "Retry")
+SERVICES_WHY = ("This scenario sends each event to several services, and each service has its "
+                "own task, workers and retry policy (see `services:` in the Scenario lab), so "
+                "this knob changes nothing here.")
+
+
+def not_applicable(knob: Knob, broker_kind: str | None, services: bool = False) -> str | None:
+    """Why ``knob`` does nothing with this broker kind, or in a scenario with ``services``
+    (None: it applies)."""
+    if services and knob.group in SERVICE_GROUPS:
+        return SERVICES_WHY
     if broker_kind == "kafka" and knob.key in CELERY_ONLY:
         return KAFKA_WHY
     return None

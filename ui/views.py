@@ -134,8 +134,8 @@ def chart(fig: Any, name: str, key: str) -> None:
 TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Defences & recovery",
         "Request journeys", "Theory & load sweep", "Downloads", "Watch it run")
 TAB_CHARTS = (("response_time_ecdf", "response_time_over_time"),
-              ("throughput", "queues", "consumer_lag", "busy", "worker_share"),
-              ("task_fates", "retries"), ("goodput", "amplification", "breaker"),
+              ("throughput", "queues", "service_queues", "consumer_lag", "busy", "worker_share"),
+              ("service_latency", "task_fates", "retries"), ("goodput", "amplification", "breaker"),
               ("journey_",), ("theory",))
 
 

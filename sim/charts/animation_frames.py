@@ -116,7 +116,7 @@ def labels(panel: Panel, c: dict[str, int], down: list[int], faults: list[dict[s
         held, gone = c["held"], len(down)
         out |= {"queue": f"{c['queue']:,} in the queue",
                 "backoff": f"backing off: {c['backoff']:,}",
-                "workers": f"{c['worker'] - held:,} of {segs.workers * segs.concurrency} "
+                "workers": f"{c['worker'] - held:,} of {segs.slots} "
                            "slots busy",
                 "workers2": (f"{gone} worker{'s' if gone > 1 else ''} down" if gone
                              else f"{held} held by a back-off" if held else "")}

@@ -349,6 +349,28 @@ def test_standalone_html_carries_plotly_and_frames(tmp_path, overloaded: dict) -
     assert "cdn.plot.ly" not in text[:3000] and len(text) > 3_000_000  # plotly.js inside
 
 
+def test_fanout_draws_one_lane_per_service_and_copies_enter_together():
+    """One event becomes a dot in each reached service's queue lane at the same moment; every
+    service's workers sit in one column, numbered after each other."""
+    result = run(load_scenario("signup_fanout", {"duration": 30}), "async", 2)
+    segs = build_segments(result)
+    assert segs.lanes == ["email", "analytics", "crm"] and segs.lane_by == "service"
+    assert segs.workers == 4 and segs.slots == 11
+    assert [label for label, _ in segs.worker_labels] == ["email 0", "email 1", "analyt 0",
+                                                          "crm 0"]
+    frame = segs.frame()
+    queued = frame[frame["stage"] == "queue"]
+    service = result.tasks.set_index("task_id")["service"].cat.codes
+    assert (queued["lane"].to_numpy() == service[queued["task"]].to_numpy()).all()
+    tasks = result.tasks.set_index("task_id")
+    assert (tasks.groupby("request_id")["published"].nunique() == 1).all()  # one publish
+    first = queued[queued["attempt"] == 1].groupby("task")["t0"].min()
+    assert len(first) > 20  # the CRM's copies wait; the others' start at once
+    assert np.allclose(first.to_numpy(), tasks["published"][first.index].to_numpy())
+    worker = frame[(frame["stage"] == "worker") & (frame["slot"] >= 0)]
+    assert worker["slot"].max() < segs.workers * segs.concurrency
+
+
 def test_an_open_breaker_and_shed_requests_are_shown() -> None:
     storm = apply_overrides(load_scenario("metastable_retry_storm"), {"duration": 50})
     result = run(apply_overrides(storm, {"circuit_breaker.enabled": True}), "sync")

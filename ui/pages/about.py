@@ -155,6 +155,14 @@ GLOSSARY = """
   one consumer; lag is how many messages a partition's consumer is behind. Messages with the
   same key share a partition, so a hot key makes one partition (and its consumer) the
   bottleneck while the others idle.
+* **Exchange, binding key, fan-out** — with several services, the web app publishes one event
+  to an *exchange*, which copies it into the queue of every service whose *binding key*
+  matches the event's routing key (direct: equal keys; fanout: every queue; topic: word by
+  word, `*` one word, `#` any number). Each service drains its own queue, so a slow one only
+  falls behind itself. An event no binding matches is *unroutable* (dropped, or kept by an
+  alternate exchange).
+* **Consumer group (Kafka)** — each service reading a topic is its own group, with its own
+  offsets and lag: every group reads every message, at its own pace.
 * **Rate limit, time limits** — Celery's `rate_limit` caps how many tasks a worker starts per
   second; `soft_time_limit` and `time_limit` stop a task that runs too long.
 * **Downstream** — the outside service a task calls (mail server, payment gateway). It may
