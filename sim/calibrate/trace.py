@@ -63,7 +63,7 @@ def calibration_scenario(base: Scenario, *, rate: float, duration: float, acks_l
         task={"service": data["task"]["service"], "failure_rate": 0, "poison_rate": 0},
         downstream={"capacity": 0, "timeout": 0}, broker=broker, workers=workers,
         retry={**data["retry"], "max_retries": 0},
-        limits={**data["limits"], "max_in_system": 1_000_000, "max_drain": None},
+        limits={**data["limits"], "max_in_system": 500_000, "max_drain": None},
     )
     return from_dict(data)
 
