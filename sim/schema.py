@@ -448,7 +448,8 @@ def _check_services(scenario: Scenario) -> None:
         service = getattr(fault, "service", None)
         if service is not None and service not in names:
             known = ", ".join(names) if names else "none (the scenario has no services)"
-            raise ValueError(f"faults.{i}.service: no service {service!r}; services: {known}")
+            raise ValueError(f"faults.{i}.service: no service {quote(service)}; services: "
+                             f"{known}")
     for i, service in enumerate(scenario.services):
         limits = (service.workers.soft_time_limit, service.workers.time_limit)
         if None not in limits and limits[0] > limits[1]:

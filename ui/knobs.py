@@ -172,7 +172,8 @@ BY_PATH = {k.path: k for k in KNOBS}
 # scenario keys without a slider, in words
 KEY_WORDS = {"limits.max_drain": "the drain time limit",
              "limits.max_in_system": "the bound on requests and tasks in the system",
-             "limits.max_requests": "the bound on the number of requests"}
+             "limits.max_requests": "the bound on the number of requests",
+             "limits.max_events": "the bound on a run's work (requests and attempts)"}
 DOTTED = re.compile(r"\b(?:arrivals|web|task|downstream|broker|workers|retry|limits)"
                     r"\.[a-z_]+(?:\.[a-z_]+)?\b")
 
