@@ -93,8 +93,14 @@ def load_warnings(scenario: Scenario, mode: str) -> list[str]:
     """One warning per tier whose offered load reaches 1, for good or at the peak of a profile."""
     names = {"web": "web threads", "workers": "workers",
              "downstream": "downstream service's connections"}
-    steady = steady_load(scenario, mode)
-    peak = offered_load(scenario, mode, peak_rate(scenario))
+    load = offered_load
+    if scenario.services:
+        from sim.service_load import fanout_load, tier_names
+
+        load = fanout_load  # type: ignore[assignment]
+        names = {**names, **tier_names(scenario)}
+    steady = load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+    peak = load(scenario, mode, peak_rate(scenario))
     warnings = []
     for tier, load in steady.items():
         if load >= 1:

@@ -20,6 +20,7 @@ from sim.export import clean, summary_json, write_run
 from sim.runner import MODES, Result, RunRefused, run
 from sim.safe_yaml import quote
 from sim.scenario import ScenarioError, bundled_ids, load_scenario, parse_assignment
+from sim.service_metrics import service_rows
 
 EXIT_BAD_INPUT = 2
 MAX_SEED = 2**63 - 1
@@ -91,6 +92,7 @@ def table(results: dict[str, Result]) -> str:
                              [_fmt(results[m].summary[section][key]) for m in modes]))
         elif isinstance(values, (int, float)) and not isinstance(values, bool):
             rows.append((section, [_fmt(results[m].summary[section]) for m in modes]))
+    rows += service_table(results)
     width = max(len(name) for name, _ in rows)
     lines = [f"{'':<{width}}  " + "  ".join(f"{m:>12}" for m in modes)]
     lines += [f"{name:<{width}}  " + "  ".join(f"{v:>12}" for v in vals) for name, vals in rows]
@@ -102,6 +104,16 @@ def table(results: dict[str, Result]) -> str:
     for mode in modes:
         lines += [f"warning ({mode}): {w}" for w in results[mode].warnings]
     return "\n".join(lines)
+
+
+def service_table(results: dict[str, Result]) -> list[tuple[str, list[str]]]:
+    """Rows ``services.<name>.<figure>`` for a run with services (none without)."""
+    per_mode = {m: {row["service"]: row for row in service_rows(r.summary)}
+                for m, r in results.items()}
+    first = next(iter(per_mode.values()))
+    return [(f"services.{name}.{key}", [_fmt(per_mode[m].get(name, {}).get(key))
+                                        for m in results])
+            for name, row in first.items() for key in row if key != "service"]
 
 
 def cmd_run(args: argparse.Namespace) -> int:

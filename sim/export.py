@@ -2,7 +2,8 @@
 
 ``write_run(results, out_dir)`` writes ``summary.json``, ``requests.csv``, ``attempts.csv``,
 ``tasks.csv``, ``timeseries.csv`` and ``scenario.yaml`` (with the seed used), so a run can be
-reproduced from its folder. With both modes the CSVs go to ``sync/`` and ``async/``.
+reproduced from its folder; a run with services also writes ``services.csv`` (one row each).
+With both modes the CSVs go to ``sync/`` and ``async/``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.metrics import gave_up, user_wait_of
 from sim.runner import Result
+from sim.service_metrics import service_rows
 
 
 def clean(value: Any) -> Any:
@@ -61,6 +65,10 @@ def write_records(result: Result, folder: Path) -> list[Path]:
     for name in RECORDS:
         path = folder / f"{name}.csv"
         path.write_text(records_csv(result, name), encoding="utf-8")
+        written.append(path)
+    if result.scenario.services:  # one row of figures per service
+        path = folder / "services.csv"
+        pd.DataFrame(service_rows(result.summary)).to_csv(path, index=False)
         written.append(path)
     return written
 

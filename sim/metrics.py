@@ -111,6 +111,26 @@ def lag_summary(timeseries: pd.DataFrame) -> dict[str, Any] | None:
     return {"max": max(per_partition), "per_partition_max": per_partition}
 
 
+def task_figures(tasks: pd.DataFrame, retries: int, rejected: int) -> dict[str, Any]:
+    """The ``tasks`` section: how many were published, and where each one ended."""
+    counts = _counts(tasks["state"], TASK_STATES)
+    return {
+        "published": len(tasks),
+        "succeeded": counts["succeeded"],
+        "failed": counts["failed"],
+        "dead_lettered": counts["dead_lettered"],
+        "lost": counts["lost"],
+        "expired": counts["expired"],
+        "duplicates": int(tasks["duplicates"].sum()),
+        "retries": retries,
+        "in_queue": counts["in_queue"],
+        "in_progress": counts["in_progress"],
+        "dead_lettered_by_reason": dead_letter_reasons(tasks),
+        "redeliveries": int(tasks["redeliveries"].sum()),
+        "rejected_publishes": rejected,
+    }
+
+
 def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, warmup: float,
               end_time: float, busy_area: dict[str, float], capacity: dict[str, int],
               retries: int, warnings: list[str],
@@ -119,7 +139,6 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
     """The summary dict (its keys are listed in docs/architecture.md "Summary keys")."""
     requests, tasks = frames["requests"], frames["tasks"]
     req_counts = _counts(requests["outcome"], REQUEST_OUTCOMES)
-    task_counts = _counts(tasks["state"], TASK_STATES)
     completed_in_window = int(((requests["outcome"] == "completed")
                                & (requests["end"] <= duration)).sum())
     utilization = {
@@ -136,21 +155,7 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
         "response_time_s": describe(response_times(requests, warmup), with_max=True),
         "user_wait_s": describe(user_waits(requests, end_time, timeout, warmup), with_max=True),
         "throughput_rps": completed_in_window / duration,
-        "tasks": {
-            "published": len(tasks),
-            "succeeded": task_counts["succeeded"],
-            "failed": task_counts["failed"],
-            "dead_lettered": task_counts["dead_lettered"],
-            "lost": task_counts["lost"],
-            "expired": task_counts["expired"],
-            "duplicates": int(tasks["duplicates"].sum()),
-            "retries": retries,
-            "in_queue": task_counts["in_queue"],
-            "in_progress": task_counts["in_progress"],
-            "dead_lettered_by_reason": dead_letter_reasons(tasks),
-            "redeliveries": int(tasks["redeliveries"].sum()),
-            "rejected_publishes": rejected,
-        },
+        "tasks": task_figures(tasks, retries, rejected),
         "task_latency_s": describe(task_latencies(tasks, requests, warmup)),
         "queue_wait_s": describe(queue_waits(mode, tasks, requests, warmup)),
         "utilization": utilization,

@@ -127,6 +127,8 @@ def _effects(scenario: Scenario, mode: str) -> tuple[list[str], list[str]]:
               if mode == "async" or f.kind.startswith("downstream")]
     queue_broker = mode == "async" and broker.kind != "kafka"  # Celery worker settings apply
     breaks = [
+        (bool(scenario.services), "each event goes to several services, each with its own "
+                                  "workers (see services.<name>)"),
         (bool(arrivals.profile), "the arrival rate changes over time"),
         (bool(faults), "faults interrupt the service"),
         (bool(arrivals.client_retries and scenario.web.timeout),

@@ -21,6 +21,7 @@ from sim.model.system import StopCheck, System
 from sim.prediction import theory_summary
 from sim.resilience import resilience_summary
 from sim.scenario import Scenario, ScenarioError
+from sim.service_metrics import add_service_columns, add_service_results
 from sim.theory import UnstableQueueError
 
 Mode = Literal["sync", "async"]
@@ -77,6 +78,8 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None,
     if system.cancelled:
         raise RunStopped(system.cancelled)
     frames = system.rec.frames()
+    if system.services is not None:
+        add_service_columns(frames, system.services)
     add_fault_columns(frames["timeseries"], system.fault_windows)
     levels = system.rec.levels
     workers = scenario.workers
@@ -106,6 +109,9 @@ def run(scenario: Scenario, mode: Mode | None = None, seed: int | None = None,
                           events=system.rec.work)  # the work counted against limits.max_events
     summary.update(resilience_summary(scenario, mode, frames, system.fault_windows, end,
                                       system.guard.breaker_summary(end)))
+    if system.services is not None:
+        add_service_results(summary, frames, system.services, mode=mode,
+                            warmup=scenario.warmup, end=end)
     return Result(scenario, mode, seed, summary, frames["requests"], frames["tasks"],
                   frames["attempts"], frames["timeseries"],
                   {"faults": system.fault_windows, "breaker_moves": system.guard.moves})

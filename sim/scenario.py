@@ -32,6 +32,8 @@ from sim.schema import (  # noqa: F401 - re-exported: the schema lives in sim.sc
     DownstreamOutage,
     DownstreamSlowdown,
     ErlangDist,
+    EventKind,
+    Exchange,
     ExponentialDist,
     Fault,
     KafkaBroker,
@@ -40,6 +42,7 @@ from sim.schema import (  # noqa: F401 - re-exported: the schema lives in sim.sc
     RedisBroker,
     Retry,
     Scenario,
+    Service,
     Task,
     UniformDist,
     Web,
@@ -272,15 +275,29 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     parts = key.split(".")
     if not all(parts) or len(parts) > 8:
         raise ScenarioError(f"{_short(key)}: not a dotted key like workers.count")
-    node = data
+    node: Any = data
     for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):  # services.2.workers.count: the third service
+            node = _item(node, part, parts[: i + 1])
+            continue
         child = node.get(part)
         if child is None:
             child = node[part] = {}
-        if not isinstance(child, dict):
+        if not isinstance(child, (dict, list)):
             raise ScenarioError(f"{'.'.join(parts[: i + 1])}: is a value, not a section")
         node = child
-    node[parts[-1]] = value
+    if isinstance(node, list):
+        _item(node, parts[-1], parts)
+        node[int(parts[-1])] = value
+    else:
+        node[parts[-1]] = value
+
+
+def _item(items: list[Any], part: str, path: list[str]) -> Any:
+    """The list entry a dotted key's number names (``services.0``)."""
+    if not part.isdigit() or int(part) >= len(items):
+        raise ScenarioError(f"{'.'.join(path)}: no item {part} (the list has {len(items)})")
+    return items[int(part)]
 
 
 def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:

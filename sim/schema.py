@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.safe_yaml import quote
+
 MAX_NUMBER = 1e9  # no time (s), rate or factor in a scenario needs more; 1e308 overflows sums
 
 
@@ -82,12 +84,19 @@ class RateStep(Strict):
     rate: float = Field(ge=0, le=100_000, description="requests per second")
 
 
+class EventKind(Strict):
+    routing_key: str = Field(max_length=255, description="e.g. user.signed_up")
+    share: float = Field(gt=0, le=1, description="fraction of requests publishing this event")
+
+
 class Arrivals(Strict):
     rate: float = Field(gt=0, le=100_000, description="requests per second (Poisson)")
     profile: list[RateStep] = Field(default_factory=list, max_length=1000,
                                     description="rate steps over time")
     client_retries: int = Field(default=0, ge=0, le=10, description="resends after a timeout")
     client_retry_delay: float = Field(default=1.0, ge=0, description="wait before resending, s")
+    events: list[EventKind] = Field(default_factory=list, max_length=20,
+                                    description="kinds of event a request publishes (services)")
     deadline: float = Field(
         default=0.0, ge=0, description="a request's deadline, s after arrival, propagated to "
         "its task (like Celery's expires, gRPC deadlines): work found expired is skipped, not "
@@ -100,6 +109,17 @@ class Arrivals(Strict):
         if times != sorted(times):
             raise ValueError("steps must be in order of 'at'")
         return steps
+
+    @field_validator("events")
+    @classmethod
+    def _shares(cls, events: list[EventKind]) -> list[EventKind]:
+        total = sum(e.share for e in events)
+        if events and abs(total - 1) > 1e-6:
+            raise ValueError(f"shares must add up to 1, got {total:g}")
+        keys = [e.routing_key for e in events]
+        if len(set(keys)) < len(keys):
+            raise ValueError("each routing key may appear only once")
+        return events
 
     def rate_at(self, t: float) -> float:
         rate = self.rate
@@ -136,6 +156,13 @@ class Downstream(Strict):
 # --- brokers -------------------------------------------------------------------------------
 
 
+class Exchange(Strict):
+    """Where a published event goes when the scenario has ``services`` (one queue each)."""
+
+    type: Literal["direct", "fanout", "topic"] = "fanout"
+    alternate_exchange: str | None = Field(default=None, description="takes unroutable events")
+
+
 ZERO = ConstantDist(value=0)
 DISPATCH_HELP = ("time from publish until an idle worker starts the task, s (fetch, hand-over "
                  "to a pool process); part of the queue wait, never of the task's run time")
@@ -150,6 +177,7 @@ class RabbitMQBroker(Strict):
     delivery_limit: int = Field(default=0, ge=0, le=1_000_000,
                                 description="quorum-queue delivery limit")
     dead_letter: bool = Field(default=False, description="dead-letter tasks out of retries")
+    exchange: Exchange = Exchange()
     dispatch_delay: Distribution = Field(default=ZERO, description=DISPATCH_HELP)
 
 
@@ -157,6 +185,7 @@ class RedisBroker(Strict):
     kind: Literal["redis"] = "redis"
     visibility_timeout: float = Field(default=3600.0, gt=0, description="seconds")
     dead_letter: bool = False
+    exchange: Exchange = Exchange()  # kombu keeps exchange bindings in Redis too
     dispatch_delay: Distribution = Field(default=ZERO, description=DISPATCH_HELP)
 
 
@@ -257,7 +286,7 @@ class Retry(Strict):
                 data["backoff"], data["base"] = "exponential", float(backoff)
             else:
                 raise ValueError(f"retry_backoff: must be true, false or a number > 0, "
-                                 f"got {backoff!r}")
+                                 f"got {quote(backoff)}")
             data.setdefault("cap", data.pop("retry_backoff_max", 600.0))
             data.setdefault("jitter", "full" if data.pop("retry_jitter", True) else "none")
         if "retry_backoff_max" in data:
@@ -302,6 +331,7 @@ class WorkerCrash(Strict):
     at: float = Field(ge=0, description="seconds")
     count: int = Field(default=1, ge=1, le=1000, description="workers that crash")
     restart_after: float | None = Field(default=None, ge=0, description="seconds; none = never")
+    service: str | None = Field(default=None, description="only this service's workers")
 
 
 class BrokerOutage(Strict):
@@ -314,6 +344,7 @@ class DownstreamOutage(Strict):
     kind: Literal["downstream_outage"] = "downstream_outage"
     at: float = Field(ge=0)
     duration: float = Field(gt=0)
+    service: str | None = Field(default=None, description="only the API this service calls")
 
 
 class DownstreamSlowdown(Strict):
@@ -321,10 +352,28 @@ class DownstreamSlowdown(Strict):
     at: float = Field(ge=0)
     duration: float = Field(gt=0)
     factor: float = Field(default=5.0, ge=1, le=1000, description="calls take this many times")
+    service: str | None = Field(default=None, description="only the API this service calls")
 
 
 Fault = Annotated[Union[WorkerCrash, BrokerOutage, DownstreamOutage, DownstreamSlowdown],
                   Field(discriminator="kind")]
+
+
+class Service(Strict):
+    """One consumer of the published events: its own queue (or consumer group) and workers."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_\-]{0,23}$", description="e.g. email")
+    task: Task = Task()
+    workers: Workers = Workers()
+    retry: Retry = Retry()
+    routing_key: str | list[str] = Field(default="#", description="binding key(s) of its queue")
+
+    @field_validator("routing_key")
+    @classmethod
+    def _some_key(cls, keys: str | list[str]) -> str | list[str]:
+        if isinstance(keys, list) and not keys:
+            raise ValueError("give at least one binding key")
+        return keys
 
 
 MAX_EVENTS = 10_000_000  # the largest run allowed: ~1 GB (README "Bounds": time and memory)
@@ -362,6 +411,8 @@ class Scenario(Strict):
     circuit_breaker: CircuitBreaker = CircuitBreaker()
     faults: list[Fault] = Field(default_factory=list, max_length=100)
     limits: Limits = Limits()
+    services: list[Service] = Field(default_factory=list, max_length=8,
+                                    description="fan-out: each service consumes every event")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -374,10 +425,31 @@ class Scenario(Strict):
         limits = (self.workers.soft_time_limit, self.workers.time_limit)
         if None not in limits and limits[0] > limits[1]:
             raise ValueError("workers.soft_time_limit: must be ≤ workers.time_limit")
+        _check_services(self)
         return self
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    def service_names(self) -> list[str]:
+        return [service.name for service in self.services]
+
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+
+def _check_services(scenario: Scenario) -> None:
+    """Service names are unique; a fault names a service that exists."""
+    names = scenario.service_names()
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ValueError(f"services.{i}.name: {name!r} is used twice")
+    for i, fault in enumerate(scenario.faults):
+        service = getattr(fault, "service", None)
+        if service is not None and service not in names:
+            known = ", ".join(names) if names else "none (the scenario has no services)"
+            raise ValueError(f"faults.{i}.service: no service {service!r}; services: {known}")
+    for i, service in enumerate(scenario.services):
+        limits = (service.workers.soft_time_limit, service.workers.time_limit)
+        if None not in limits and limits[0] > limits[1]:
+            raise ValueError(f"services.{i}.workers.soft_time_limit: must be ≤ time_limit")

@@ -75,13 +75,15 @@ def poisson_arrivals(system: System) -> Generator:
         if system.in_system >= limit:
             system.overloaded(env.now)
             return
-        if len(system.rec.req_arrival) >= max_requests:
-            system.too_many_requests(env.now)
-            return
         request = (web_time, sizes())
         rid = send(system, request)
         if not patient:
             watch(system, rid, request, arrivals.client_retries)
+        if len(system.rec.req_arrival) >= max_requests:  # stop now, not at a refused arrival
+            if next_arrival(profile, env.now, unit()) <= end:
+                system.too_many_requests(env.now)
+                return
+            break
     system.arrivals_done()
 
 
@@ -105,12 +107,18 @@ def watch(system: System, rid: int, request: tuple, tries_left: int) -> None:
         env.timeout(scenario.arrivals.client_retry_delay).callbacks.append(resend)
 
     def resend(_event: object) -> None:
-        fresh = (request[0], system.resend_sizes.draw())  # same handler work, a new call
+        fresh = (request[0], resent_sizes(system, request[1]))  # same handler work, new call
         again = send(system, fresh, retry=True)
         watch(system, again, fresh, tries_left - 1)
         system.gone()
 
     env.timeout(scenario.web.timeout).callbacks.append(give_up)
+
+
+def resent_sizes(system: System, original: tuple) -> tuple:
+    """Fresh task sizes for a resent request; with services, the same kind of event."""
+    fresh = system.resend_sizes.draw()
+    return fresh if system.services is None else (original[0], fresh[1])
 
 
 def start_clients(system: System) -> None:

@@ -63,8 +63,11 @@ class System:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         broker_kind = BROKERS[scenario.broker.kind]
-        self.rec = Recorder(LEVELS + broker_kind.level_names(scenario) + level_names(scenario),
-                            work_limit=scenario.limits.max_events)
+        names = LEVELS + broker_kind.level_names(scenario) + level_names(scenario)
+        if scenario.services:  # fan-out: each service's own levels too
+            from sim.model.services import level_names as service_levels
+            names += service_levels(scenario)
+        self.rec = Recorder(names, work_limit=scenario.limits.max_events)
         self.rec.checkpoint = self._checkpoint
         self.should_stop = should_stop
         self.cancelled: str | None = None
@@ -85,7 +88,12 @@ class System:
                                self.env)
         self.downstream = Downstream(self)
         self.guard = Guard(self)
-        self.broker: Broker = broker_kind(self)
+        self.services = None
+        if scenario.services:  # one queue or consumer group per service, in lanes
+            from sim.model.services import ServiceSet
+            self.services = ServiceSet(self)
+        self.broker: Broker = (self.services if self.services is not None
+                               else broker_kind(self))
         self.retry_level = levels["retry_waiting"]
         self.drain = drain_limit(scenario)
         self._bin_end = bin_ends(scenario.duration, self.drain)

@@ -9,7 +9,7 @@ retry policy's waits in between) or publishes a message to the broker and answer
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.model.guard import attempt_outcome
 from sim.records import (
@@ -73,6 +73,15 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
     rec.req_start[rid] = env.now
     if web_time > 0:
         yield env.timeout(web_time)
+    ok = yield from run_inline(system, rid, sizes)
+    system.threads.release()
+    system.respond(rid, COMPLETED if ok else FAILED)
+
+
+def run_inline(system: System, rid: int, sizes: tuple) -> Generator:
+    """The task inside the handler: every attempt calls the downstream, with the retry
+    policy's waits in between; returns whether it finally succeeded."""
+    env, rec = system.env, system.rec
     msg = system.new_message(rid, sizes)
     rec.task_state[msg.task] = IN_PROGRESS
     guard, reason = system.guard, ""
@@ -95,8 +104,7 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
     state = SUCCEEDED if ok else EXPIRED if reason == "deadline" else TASK_FAILED
     system.settle(msg.task, state, reason)
     system.gone()
-    system.threads.release()
-    system.respond(rid, COMPLETED if ok else FAILED)
+    return ok
 
 
 def handle_async(system: System, rid: int, web_time: float, sizes: tuple) -> None:
@@ -122,10 +130,10 @@ def shed(system: System, rid: int) -> bool:
     return True
 
 
-def handler_for(mode: str, scenario: Scenario):  # -> the handler of ``HANDLERS``' signature
-    """The web tier's request handler for ``mode``, shedding load when ``web.max_queue`` is
-    set."""
-    handler = HANDLERS[mode]
+def handler_for(mode: str, scenario: Scenario, handlers: dict[str, Any] | None = None):
+    """The web tier's request handler for ``mode`` (from ``handlers``, by default
+    ``HANDLERS``), shedding load when ``web.max_queue`` is set."""
+    handler = (handlers or HANDLERS)[mode]
     if not scenario.web.max_queue:
         return handler
 

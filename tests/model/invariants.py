@@ -14,6 +14,7 @@ import pytest
 
 from sim.records import ATTEMPT_OUTCOMES, REQUEST_OUTCOMES, TASK_STATES
 from sim.runner import Result
+from tests.model.service_invariants import check_services, max_tries
 
 FINAL_OUTCOMES = {"completed", "failed", "timed_out", "shed"}  # a request's user is done
 UNFINISHED_OUTCOMES = {"in_flight"}  # still waiting when the run stopped
@@ -96,9 +97,10 @@ def check_attempts(result: Result) -> None:
     """Attempts per task agree with the task rows and run 1, 2, 3, ... without a gap; no task
     is tried more than max_retries + 1 times per lineage; every failed attempt that had retries
     left was retried (the summary's count of retries, recomputed from the attempts)."""
-    max_tries = result.scenario.retry.max_retries + 1
     tasks, att = result.tasks, result.attempts
-    assert (att["attempt"] >= 1).all() and (att["attempt"] <= max_tries).all()
+    tries = max_tries(result)  # per task: its service's retry policy with services
+    max_tries_of = tries[att["task_id"].to_numpy()]
+    assert (att["attempt"] >= 1).all() and (att["attempt"] <= max_tries_of).all()
     runs = att.groupby("task_id").size().reindex(tasks["task_id"], fill_value=0).to_numpy()
     assert (runs == tasks["attempts"].to_numpy()).all()
     plain = tasks.loc[tasks["redeliveries"] == 0, "task_id"]  # one lineage, no copies
@@ -106,7 +108,8 @@ def check_attempts(result: Result) -> None:
     numbers = mine.groupby("task_id")["attempt"].agg(["min", "max", "size", "nunique"])
     assert (numbers["min"] == 1).all() and (numbers["max"] == numbers["size"]).all()
     assert (numbers["nunique"] == numbers["size"]).all()
-    failed = mine["outcome"].isin(["failure", "short_circuited"]) & (mine["attempt"] < max_tries)
+    failed = mine["outcome"].isin(["failure", "short_circuited"]) & (
+        mine["attempt"] < tries[mine["task_id"].to_numpy()])
     denied = (tasks["redeliveries"] == 0) & (tasks["reason"].astype(str) == "budget")
     retried = int(failed.sum()) - int(denied.sum())  # a budget denial is a retry not made
     if (tasks["redeliveries"] == 0).all():  # a retry is decided right after a failed attempt
@@ -174,6 +177,13 @@ def check_user_wait(result: Result) -> None:
         assert wait["max"] >= result.scenario.web.timeout - EPS
 
 
+def check_conservation(result: Result) -> None:
+    """Every request and every task ends in exactly one outcome or state (from the records)."""
+    check_classified(result)
+    check_requests(result)
+    check_tasks(result)
+
+
 def check_all(result: Result) -> None:
     check_classified(result)
     check_drained(result)
@@ -182,6 +192,7 @@ def check_all(result: Result) -> None:
     check_attempts(result)
     check_ordering(result)
     check_user_wait(result)
+    check_services(result)
     utilization = result.summary["utilization"]
     for value in [utilization["web"], utilization["workers"], *utilization["per_worker"]]:
         assert 0.0 <= value <= 1.0 + 1e-9
