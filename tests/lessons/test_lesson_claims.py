@@ -22,7 +22,7 @@ from sim.lessons import (
 )
 from sim.scenario import from_dict
 from tests.lessons.conftest import all_lessons, cached_run, lesson_by_id
-from tests.model.invariants import check_all
+from tests.model.invariants import check_conservation
 
 CLAIMS = [(lesson.id, claim.id) for lesson in all_lessons() for claim in lesson.meta.expect]
 PRESETS = [(lesson.id, pid) for lesson in all_lessons() for pid in lesson.meta.presets]
@@ -53,7 +53,7 @@ def test_preset_loads_and_runs(lesson_id: str, preset_id: str) -> None:
     lesson = lesson_by_id(lesson_id)
     result = cached_run(preset_scenario(lesson, preset_id), preset_mode(lesson, preset_id),
                         preset_seed(lesson, preset_id))
-    check_all(result)
+    check_conservation(result)
     assert result.summary["requests"]["arrived"] > 0
     assert result.mode == (lesson.meta.presets[preset_id].mode or result.scenario.mode)
 
