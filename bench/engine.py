@@ -56,7 +56,7 @@ def mmc_model(duration: float) -> tuple[int, float]:
                 "publish": {"dist": "constant", "value": 0}},
         "task": {"service": {"dist": "exponential", "mean": 1 / MU}, "failure_rate": 0},
         "workers": {"count": C, "concurrency": 1, "prefetch_multiplier": 1, "acks_late": True},
-        "retry": {"max_retries": 0}, "limits": {"max_in_system": 10_000_000},
+        "retry": {"max_retries": 0}, "limits": {"max_in_system": 500_000},
     })
     result = run(scenario, "async", SEED)
     return len(result.tasks), float(result.summary["queue_wait_s"]["mean"])

@@ -25,6 +25,7 @@ from ui.broker_knobs import (
 from ui.knobs import (
     GROUPS,
     KNOBS,
+    SERVICES_WHY,
     Knob,
     choices,
     knob_values,
@@ -76,8 +77,10 @@ def knob_widget(knob: Knob, prefix: str, container: Any = st,
     does nothing with broker ``kind`` (Celery settings with Kafka) is shown disabled, saying why.
     """
     key = prefix + knob.key
-    why = not_applicable(knob, kind)
-    tip = knob.help if why is None else f"**Not used with Kafka.** {why}\n\n{knob.help}"
+    services = bool(scenario is not None and scenario.services)
+    why = not_applicable(knob, kind, services)
+    where = "with services" if why is not None and why is SERVICES_WHY else "with Kafka"
+    tip = knob.help if why is None else f"**Not used {where}.** {why}\n\n{knob.help}"
     if knob.kind == "bool":
         return container.toggle(knob.label, key=key, help=tip, disabled=why is not None)
     if knob.kind == "choice":
@@ -104,7 +107,11 @@ def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
         if not knobs:
             continue
         with container.expander(group, expanded=group in expanded):
-            if any(not_applicable(k, kind) for k in knobs):
+            services = bool(scenario is not None and scenario.services)
+            if services and any(not_applicable(k, kind, True) is SERVICES_WHY for k in knobs):
+                st.caption(":material/info: Each service has its own settings "
+                           "(`services:` in the Scenario lab): these knobs are off.")
+            elif any(not_applicable(k, kind) for k in knobs):
                 st.caption(":material/info: Kafka consumers do not use Celery's "
                            + ("prefetch or acknowledgement settings" if group == "Workers"
                               else "rate or time limits") + ": those knobs are off.")

@@ -7,16 +7,20 @@ URL (``?lesson=why_async&step=2&instructor=1``), so a link reopens the same less
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
 
 from sim.lessons import Lesson
+from sim.safe_yaml import quote
+from ui.state import MAX_LINK, link_length
 
 P = "ls_"
 LESSON, INSTRUCTOR, PANEL, VIEW = P + "lesson", P + "instructor", P + "panel", P + "view"
 NOTES = P + "notes"
 LIBRARY = "library"
+STEP = re.compile(r"\d{1,6}", flags=re.ASCII)
 
 
 def key(*parts: str) -> str:
@@ -34,16 +38,23 @@ def restore(lessons: list[Lesson]) -> None:
         return
     ids = [lesson.id for lesson in lessons]
     view = st.session_state.get(VIEW) or st.query_params.to_dict()
+    if link_length(view) > MAX_LINK:
+        st.session_state[key("error")] = (f"Link ignored: the link is longer than "
+                                          f"{MAX_LINK // 1024} KB")
+        view = {}
     wanted = view.get("lesson")
     if wanted and wanted not in (*ids, LIBRARY):
-        st.session_state[key("error")] = (f"lesson: no lesson {wanted!r} (lessons: "
+        st.session_state[key("error")] = (f"lesson: no lesson {quote(wanted)} (lessons: "
                                           f"{', '.join(ids)}); showing the first one")
     lid = wanted if wanted in (*ids, LIBRARY) else ids[0]
     st.session_state[LESSON] = lid
     st.session_state[INSTRUCTOR] = _flag(view.get("instructor", ""))
     step = str(view.get("step", ""))
     lesson = next((item for item in lessons if item.id == lid), None)
-    if lesson is not None and step.isdigit():
+    if step and not STEP.fullmatch(step):
+        st.session_state[key("error")] = f"Link ignored: step: must be a step number, " \
+                                         f"got {quote(step)}"
+    elif lesson is not None and step:
         set_step(lesson, int(step) - 1)
         if st.session_state[INSTRUCTOR]:
             load(lesson.id, lesson.meta.steps[step_index(lesson)].id)
@@ -103,6 +114,13 @@ def run_step(lesson_id: str, step_id: str) -> None:
     load(lesson_id, step_id)
 
 
+def try_again(lesson_id: str, step_id: str) -> None:
+    """Callback of "Try again": forget the run and the prediction of this step, so a new
+    prediction can be made (a prediction is locked once its step has run)."""
+    for name in ("ran", "guess", "pred"):
+        st.session_state.pop(key(name, lesson_id, step_id), None)
+
+
 def ran(lesson_id: str, step_id: str) -> bool:
     return bool(st.session_state.get(key("ran", lesson_id, step_id)))
 
@@ -116,9 +134,36 @@ def progress(lesson: Lesson) -> tuple[int, int]:
     steps = sum(ran(lesson.id, step.id) for step in lesson.meta.steps)
     right = 0
     for question in lesson.meta.quiz:
-        chosen = st.session_state.get(key("quiz", lesson.id, question.id))
+        chosen = answer(lesson.id, question.id)
         right += chosen is not None and question.options[chosen].correct
     return steps, right
+
+
+def all_ran(lesson: Lesson) -> bool:
+    return all(ran(lesson.id, step.id) for step in lesson.meta.steps)
+
+
+def quiz_open(lesson: Lesson) -> bool:
+    """The quiz and the key takeaways show once every step has been run (predict first, then
+    check), or once an instructor opened them."""
+    return all_ran(lesson) or bool(st.session_state.get(key("quiz_open", lesson.id)))
+
+
+def open_quiz(lesson_id: str) -> None:
+    """Callback of the instructor's "Open the quiz now"."""
+    st.session_state[key("quiz_open", lesson_id)] = True
+
+
+def lock_answer(lesson_id: str, question_id: str) -> None:
+    """Callback of a quiz question: its first answer is final (one answer per question)."""
+    kept = key("answer", lesson_id, question_id)
+    if st.session_state.get(kept) is None:
+        st.session_state[kept] = st.session_state.get(key("quiz", lesson_id, question_id))
+
+
+def answer(lesson_id: str, question_id: str) -> int | None:
+    """The answer given to a quiz question (None before one was chosen)."""
+    return st.session_state.get(key("answer", lesson_id, question_id))
 
 
 def reveal(lesson_id: str, question_id: str) -> None:

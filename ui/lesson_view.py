@@ -20,6 +20,7 @@ from sim.lessons import (
     check,
     evaluate,
 )
+from sim.lessons.words import metric_words
 from sim.scenario import ScenarioError, load_scenario
 from ui import lesson_state as state
 
@@ -97,31 +98,40 @@ def step(lesson: Lesson, item: Step, results: Mapping[str, Any] | None, instruct
     st.button("Load into simulator", key=state.key("load", lid, sid), icon=":material/input:",
               on_click=state.load, args=(lid, sid), disabled=state.loaded(lid, sid),
               help="Put this step's configurations into the simulator panel.")
-    predict_widget(lesson, item)
+    done = state.ran(lid, sid)
+    predict_widget(lesson, item, locked=done)
     chosen = st.session_state.get(state.key("pred", lid, sid))
     waiting = chosen is None and not instructor
-    st.button("Run the simulation", key=state.key("run", lid, sid), type="primary",
-              icon=":material/play_arrow:", on_click=state.run_step, args=(lid, sid),
-              disabled=waiting, help="Commit to a prediction first." if waiting else
-              "Run every configuration of this step (same traffic for all).")
-    if results is not None and state.ran(lid, sid):
+    if done:
+        st.button("Try again", key=state.key("again", lid, sid), icon=":material/replay:",
+                  on_click=state.try_again, args=(lid, sid),
+                  help="Forget this run and your prediction, and predict afresh.")
+    else:
+        st.button("Run the simulation", key=state.key("run", lid, sid), type="primary",
+                  icon=":material/play_arrow:", on_click=state.run_step, args=(lid, sid),
+                  disabled=waiting, help="Commit to a prediction first." if waiting else
+                  "Run every configuration of this step (same traffic for all). Your "
+                  "prediction is then locked.")
+    if results is not None and done:
         outcome(lesson, item, results)
 
 
-def predict_widget(lesson: Lesson, item: Step) -> None:
+def predict_widget(lesson: Lesson, item: Step, locked: bool = False) -> None:
+    """The prediction; once the step has run it is locked (shown, not changeable)."""
     widget = state.key("pred", lesson.id, item.id)
     kept = state.guess(lesson.id, item.id)
     predict = item.predict
-    st.markdown("**Your prediction**")
+    st.markdown("**Your prediction**" + (" (locked: press *Try again* to change it)"
+                                         if locked else ""))
     if isinstance(predict, ChoicePredict):
         index = None if widget in st.session_state else kept
         st.radio(predict.question, list(range(len(predict.options))), index=index, key=widget,
-                 format_func=lambda i: predict.options[i].text)
+                 format_func=lambda i: predict.options[i].text, disabled=locked)
     else:
         value = None if widget in st.session_state else kept
         st.number_input(f"{predict.question} ({predict.unit})" if predict.unit else
                         predict.question, value=value, key=widget, min_value=0.0,
-                        placeholder="your estimate", format="%g")
+                        placeholder="your estimate", format="%g", disabled=locked)
 
 
 def outcome(lesson: Lesson, item: Step, results: Mapping[str, Any]) -> None:
@@ -151,14 +161,14 @@ def choice_outcome(predict: ChoicePredict, chosen: int | None, item: Step,
         cells = [f"**{lesson.meta.presets[p].label}**: "
                  f"{fmt(safe_eval(predict.metric, results.get(p)), predict.unit)}"
                  for p in item.presets]
-        st.markdown(f"`{predict.metric}` — " + " · ".join(cells))
+        st.markdown(f"{metric_words(predict.metric)} — " + " · ".join(cells))
 
 
 def number_outcome(predict: NumberPredict, chosen: float | None,
                    results: Mapping[str, Any], lesson: Lesson) -> None:
     actual = safe_eval(predict.metric, results.get(predict.preset))
     label = lesson.meta.presets[predict.preset].label
-    text = f"**{label}**: `{predict.metric}` = **{fmt(actual, predict.unit)}**"
+    text = f"**{label}**: {metric_words(predict.metric)} = **{fmt(actual, predict.unit)}**"
     if chosen is None or actual is None:
         st.info(text)
         return
@@ -198,21 +208,45 @@ def claims(outcomes: list[Outcome]) -> None:
     st.markdown("\n".join(lines), unsafe_allow_html=True)
 
 
-def quiz(lesson: Lesson, instructor: bool) -> None:
-    st.header("Quiz")
+def quiz(lesson: Lesson, instructor: bool) -> bool:
+    """The quiz, once every step has run (an instructor may open it sooner): one answer per
+    question, then its feedback and the right answer. Returns whether it is open."""
+    st.header("Quiz", anchor=False)
+    if not state.quiz_open(lesson):
+        done = sum(state.ran(lesson.id, s.id) for s in lesson.meta.steps)
+        st.info(f"The quiz and the key takeaways open once every step has been run "
+                f"({done} of {len(lesson.meta.steps)} so far): predict first, then check.",
+                icon=":material/lock:")
+        if instructor:
+            st.button("Open the quiz now", key=state.key("open_quiz", lesson.id),
+                      on_click=state.open_quiz, args=(lesson.id,), icon=":material/lock_open:",
+                      help="Show the quiz and takeaways before every step has been run.")
+        return False
     for number, question in enumerate(lesson.meta.quiz, start=1):
         widget = state.key("quiz", lesson.id, question.id)
+        chosen = state.answer(lesson.id, question.id)
         st.radio(f"{number}. {question.question}", list(range(len(question.options))),
-                 index=None, key=widget, format_func=lambda i, q=question: q.options[i].text)
-        chosen = st.session_state.get(widget)
+                 index=None if widget in st.session_state else chosen, key=widget,
+                 format_func=lambda i, q=question: q.options[i].text,
+                 on_change=state.lock_answer, args=(lesson.id, question.id),
+                 disabled=chosen is not None,
+                 help=None if chosen is None else "One answer per question: this one is final.")
         if instructor:
             reveal(lesson, question)
         elif chosen is not None:
-            option = question.options[chosen]
-            if option.correct:
-                st.success(f"Correct. {option.feedback}", icon=":material/check_circle:")
-            else:
-                st.error(f"Not quite. {option.feedback}", icon=":material/cancel:")
+            feedback(question, chosen)
+    return True
+
+
+def feedback(question: Any, chosen: int) -> None:
+    """The verdict on an answer, its explanation and, when wrong, the right answer."""
+    option = question.options[chosen]
+    if option.correct:
+        st.success(f"Correct. {option.feedback}", icon=":material/check_circle:")
+        return
+    right = next(o for o in question.options if o.correct)
+    st.error(f"Not quite. {option.feedback}\n\nThe answer: **{right.text}** — "
+             f"{right.feedback}", icon=":material/cancel:")
 
 
 def reveal(lesson: Lesson, question: Any) -> None:
@@ -228,10 +262,12 @@ def reveal(lesson: Lesson, question: Any) -> None:
                           for o in question.options))
 
 
-def closing(lesson: Lesson) -> None:
-    st.header("Key takeaways")
-    st.markdown("\n".join(f"- {item}" for item in lesson.meta.takeaways))
-    st.header("References")
+def closing(lesson: Lesson, open_: bool = True) -> None:
+    """Key takeaways (only once the quiz is open: they give the answers away) and references."""
+    if open_:
+        st.header("Key takeaways", anchor=False)
+        st.markdown("\n".join(f"- {item}" for item in lesson.meta.takeaways))
+    st.header("References", anchor=False)
     st.markdown("\n".join(
         f"- {f'[{ref.title}]({ref.url})' if ref.url else f'*{ref.title}*'} — {ref.source}"
         for ref in lesson.meta.references))

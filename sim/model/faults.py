@@ -71,5 +71,8 @@ FAULTS: dict[str, Callable[[System, Any], dict[str, Any]]] = {
 
 def schedule_faults(system: System, only: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """Schedule the scenario's faults (those of the kinds in ``only``); returns their windows."""
+    if system.services is not None:  # a fault may name a service
+        from sim.model.services import schedule_service_faults
+        return schedule_service_faults(system, only)
     return [FAULTS[fault.kind](system, fault) for fault in system.scenario.faults
             if only is None or fault.kind in only]

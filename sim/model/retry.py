@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sim.model.budget import RetryBudget
 from sim.scenario import Retry
 
 if TYPE_CHECKING:
@@ -112,7 +113,9 @@ class Retrier:
     """The one place that decides retry / give up / dead-letter, and the delay, for every
     consumer (sync handlers, queue workers, Kafka consumers). It counts the retries it grants.
 
-    Extend it here (a retry budget, a circuit breaker): callers only act on the decision.
+    With a retry budget (``retry.budget``), a retry that finds no token is not made: the task
+    is given up (failed, or dead-lettered) for the reason ``budget``. Callers only act on the
+    decision.
     """
 
     def __init__(self, policy: Retry, jitter: Uniform, env: simpy.Environment,
@@ -122,6 +125,7 @@ class Retrier:
         self.env = env
         self.retry_on_soft_time_limit = retry_on_soft_time_limit
         self.retries = 0
+        self.budget = RetryBudget(policy.budget) if policy.budget.ratio > 0 else None
 
     def decide(self, msg: Message, dead_letter: str = "", error: str = "") -> RetryDecision:
         """After a failed attempt of ``msg``: retry (the message moves on to its next attempt)
@@ -138,6 +142,8 @@ class Retrier:
             if dead_letter:
                 return RetryDecision(DEAD_LETTER, 0.0, dead_letter)
             return RetryDecision(FAIL, 0.0, "max_retries")
+        if self.budget is not None and not self.budget.withdraw(self.env.now):
+            return RetryDecision(DEAD_LETTER if dead_letter else FAIL, 0.0, "budget")
         delay = next_delay(policy, msg.attempt, msg.previous_delay, self.jitter)
         msg.previous_delay = delay
         msg.attempt += 1

@@ -2,29 +2,35 @@
 keeps every task's fate, and ends the run.
 
 The run ends when arrivals have stopped and nothing is left in the system (drained), at the
-drain limit, or early when the requests and task copies in the system reach the overload bound.
-A task's fate is settled once (succeeded, failed, dead-lettered or dropped with a reason, or
-lost); a copy that completes after that is counted as a duplicate run.
+drain limit, early when the requests and task copies in the system reach the overload bound, or
+when its work reaches ``limits.max_events`` (each with a warning). A caller may pass
+``should_stop``, asked every few thousand units of work and at each time-series bin; when it gives
+a reason the run stops and says so in ``cancelled`` (the engine itself never reads a clock).
+A task's fate is settled once (succeeded, failed, dead-lettered or dropped with a reason, lost,
+or expired); a copy that completes after that is counted as a duplicate run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import simpy
 
+from sim.bounds import bin_ends, drain_limit
 from sim.model.brokers import BROKERS, Broker
 from sim.model.clients import start_clients
 from sim.model.downstream import Downstream
 from sim.model.faults import schedule_faults
+from sim.model.guard import Guard, level_names
 from sim.model.pool import Pool
 from sim.model.retry import DEAD_LETTER, Retrier, RetryDecision
 from sim.model.task import Delivery, Message, TaskSizes
-from sim.model.web import HANDLERS
+from sim.model.web import handler_for
 from sim.records import (
     DEAD_LETTERED,
     DROPPED,
+    EXPIRED,
     IN_FLIGHT,
     IN_PROGRESS,
     IN_QUEUE,
@@ -39,20 +45,35 @@ from sim.scenario import Scenario
 
 LEVELS = ("web_queue", "web_busy", "queue_depth", "worker_busy", "retry_waiting",
           "downstream_busy", "downstream_queue")
-SAMPLES_PER_RUN = 500
+StopCheck = Callable[[], "str | None"]
+# Why a run ended: everything drained; the overload bound (limits.max_in_system) was reached;
+# the drain time bound (limits.max_drain) ran out with work still in the system; the work bound
+# (limits.max_events) was reached; or the caller's should_stop asked it to stop.
+STOP_REASONS = ("drained", "overloaded", "drain_limit", "work_limit", "cancelled")
 
 
 class System:
     """One run of one scenario in one mode."""
 
-    def __init__(self, scenario: Scenario, mode: Literal["sync", "async"], seed: int) -> None:
+    def __init__(self, scenario: Scenario, mode: Literal["sync", "async"], seed: int,
+                 should_stop: StopCheck | None = None,
+                 arrival_times: Sequence[float] | None = None) -> None:
         self.scenario = scenario
         self.mode = mode
+        self.arrival_times = arrival_times  # None: Poisson arrivals at the scenario's rate
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         broker_kind = BROKERS[scenario.broker.kind]
-        self.rec = Recorder(LEVELS + broker_kind.level_names(scenario))
+        names = LEVELS + broker_kind.level_names(scenario) + level_names(scenario)
+        if scenario.services:  # fan-out: each service's own levels too
+            from sim.model.services import level_names as service_levels
+            names += service_levels(scenario)
+        self.rec = Recorder(names, work_limit=scenario.limits.max_events)
+        self.rec.checkpoint = self._checkpoint
+        self.should_stop = should_stop
+        self.cancelled: str | None = None
         self.warnings: list[str] = []
+        self.stop_reason = "drained"  # or another of STOP_REASONS
         self.in_system = 0
         self.rejected_publishes = 0
         self._arrivals_done = False
@@ -60,16 +81,24 @@ class System:
         levels = self.rec.levels
         self.threads = Pool(self.env, scenario.web.workers, levels["web_busy"],
                             levels["web_queue"])
-        self.handler = HANDLERS[mode]
+        self.handler = handler_for(mode, scenario)
         self.task_sizes = TaskSizes(scenario, self.streams)
         self.resend_sizes = TaskSizes(scenario, self.streams, prefix="resend/")
         self.redelivery_sizes = TaskSizes(scenario, self.streams, prefix="redelivery/")
         self.retrier = Retrier(scenario.retry, self.streams.uniforms("retry_jitter").next,
                                self.env, scenario.task.retry_on_soft_time_limit)
         self.downstream = Downstream(self)
-        self.broker: Broker = broker_kind(self)
+        self.guard = Guard(self)
+        self.services = None
+        if scenario.services:  # one queue or consumer group per service, in lanes
+            from sim.model.services import ServiceSet
+            self.services = ServiceSet(self)
+        self.broker: Broker = (self.services if self.services is not None
+                               else broker_kind(self))
         self.retry_level = levels["retry_waiting"]
-        self.sample_every = scenario.duration / SAMPLES_PER_RUN
+        self.drain = drain_limit(scenario)
+        self._bin_end = bin_ends(scenario.duration, self.drain)
+        self._bin = 0
         self.fault_windows: list[dict[str, Any]] = []
 
     # --- running ----------------------------------------------------------------------
@@ -82,25 +111,55 @@ class System:
         else:  # no broker or workers in sync mode: only the downstream faults apply
             self.fault_windows = schedule_faults(self, only=("downstream_outage",
                                                              "downstream_slowdown"))
-        env.timeout(self.sample_every).callbacks.append(self._tick)
-        limit = self.scenario.limits.max_drain
-        drain = limit if limit is not None else max(600.0, 10 * self.scenario.duration)
-        env.timeout(self.scenario.duration + drain).callbacks.append(self._drain_limit)
+        self._next_bin()
+        env.timeout(self.scenario.duration + self.drain).callbacks.append(self._drain_limit)
         env.run(until=self.stop)
         end = env.now
         self.rec.sample(end)
         self._close_timeouts(end)
         return end
 
+    def _next_bin(self) -> None:
+        self._bin += 1
+        end = self._bin_end(self._bin)
+        if end is not None:
+            self.env.timeout(max(0.0, end - self.env.now)).callbacks.append(self._tick)
+
     def _tick(self, _event: object) -> None:
         if self.stop.triggered:
             return
         self.broker.on_tick()
         self.rec.sample(self.env.now)
-        self.env.timeout(self.sample_every).callbacks.append(self._tick)
+        self._ask_to_stop()
+        self._next_bin()
+
+    def _checkpoint(self) -> None:
+        """Every few thousand units of work: the work bound, then the caller's stop check."""
+        if self.stop.triggered:
+            return
+        if self.rec.work >= self.scenario.limits.max_events:
+            self.stop_reason = "work_limit"
+            self.warnings.append(
+                f"work limit: stopped at t={self.env.now:.1f} s after {self.rec.work:,} events "
+                f"(requests, attempts and redeliveries; limits.max_events); the backlog is "
+                f"{self.backlog()}; shorten the duration, lower the rate or the retries"
+            )
+            self.stop.succeed()
+            return
+        self._ask_to_stop()
+
+    def _ask_to_stop(self) -> None:
+        if self.should_stop is None or self.stop.triggered:
+            return
+        reason = self.should_stop()
+        if reason:
+            self.cancelled = f"{reason} (stopped at t={self.env.now:.1f} s of simulated time)"
+            self.stop_reason = "cancelled"
+            self.stop.succeed()
 
     def _drain_limit(self, _event: object) -> None:
         if not self.stop.triggered:
+            self.stop_reason = "drain_limit"
             self.warnings.append(
                 f"drain limit: {self.in_system} requests/tasks still in the system at "
                 f"t={self.env.now:g} s; raise limits.max_drain to let them finish"
@@ -118,6 +177,7 @@ class System:
             f"without bound at this load"
         )
         if not self.stop.triggered:
+            self.stop_reason = "overloaded"
             self.stop.succeed()
 
     def backlog(self) -> str:
@@ -170,7 +230,18 @@ class System:
     def new_message(self, rid: int, sizes: tuple) -> Message:
         task = self.rec.new_task(rid, self.env.now)
         self.in_system += 1
-        return Message(task, rid, sizes, self.scenario.retry.base)
+        msg = Message(task, rid, sizes, self.scenario.retry.base)
+        if self.guard.checks_expiry:
+            self.guard.stamp(msg, self.rec.req_arrival[rid])
+        return msg
+
+    def publish_task(self, rid: int, sizes: tuple) -> bool:
+        """Publish a new task; False if the broker refused it (the task is then failed)."""
+        msg = self.new_message(rid, sizes)
+        if self.broker.publish(msg):
+            return True
+        self.publish_refused(msg)
+        return False
 
     def mark_running(self, task: int) -> None:
         if self.rec.task_state[task] < SUCCEEDED:
@@ -193,6 +264,11 @@ class System:
     def retries(self) -> int:
         """Retries granted so far (by the one retry decision, ``self.retrier``)."""
         return self.retrier.retries
+
+    def expire(self, msg: Message) -> None:
+        """A consumer skipped a message whose work is no longer wanted (deadline, expires)."""
+        self.settle(msg.task, EXPIRED, "deadline")
+        self.gone()
 
     def attempt_done(self, delivery: Delivery, ok: bool, decision: RetryDecision | None = None,
                      retry_into: Callable[[Message], bool] | None = None,
@@ -268,6 +344,7 @@ class System:
 
     def redelivered(self, msg: Message, copy: bool = False) -> None:
         """The broker delivers a message again; ``copy`` if the old delivery lives on."""
+        self.rec.count()
         self.rec.task_redeliveries[msg.task] += 1
         if copy:
             self.in_system += 1
@@ -276,4 +353,4 @@ class System:
 
 
 
-__all__ = ["LEVELS", "System"]
+__all__ = ["LEVELS", "STOP_REASONS", "System"]

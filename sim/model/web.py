@@ -9,18 +9,20 @@ while the broker is down the client first retries for ``broker.publish_retry_win
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
 
+from sim.model.guard import attempt_outcome
 from sim.records import (
     COMPLETED,
+    EXPIRED,
     FAILED,
-    FAILURE,
     IN_PROGRESS,
+    SHED,
     SUCCEEDED,
-    SUCCESS,
     TASK_FAILED,
 )
+from sim.schema import Scenario
 
 if TYPE_CHECKING:
     from sim.model.system import System
@@ -58,24 +60,21 @@ class AsyncRequest:
         self._send(True)
 
     def _send(self, holding: bool) -> None:
-        """Publish; ``holding`` a web thread (not on the no-work fast path)."""
+        """Publish and answer; ``holding`` a web thread (not on the no-work fast path)."""
         system = self.system
         broker = system.broker
         if broker.down and broker.publish_retry_window > 0:
             if not holding:
                 system.threads.acquire()  # a thread was free: the retrying call keeps it
-            PublishRetry(system, self.rid, self.sizes)
+            PublishRetry(system, self.rid, self._accept)
             return
-        msg = system.new_message(self.rid, self.sizes)
-        if broker.publish(msg):
-            if holding:
-                system.threads.release()
-            system.respond(self.rid, COMPLETED)
-        else:
-            if holding:
-                system.threads.release()
-            system.publish_refused(msg)
-            system.respond(self.rid, FAILED)
+        if holding:
+            system.threads.release()
+        system.respond(self.rid, COMPLETED if self._accept() else FAILED)
+
+    def _accept(self) -> bool:
+        """Publish the task: whether the broker took it (a refused one is a failed task)."""
+        return self.system.publish_task(self.rid, self.sizes)
 
 
 class PublishRetry:
@@ -87,10 +86,10 @@ class PublishRetry:
 
     STEP, LONGEST = 0.2, 1.0
 
-    __slots__ = ("deadline", "last", "rid", "sizes", "system", "tries")
+    __slots__ = ("accept", "deadline", "last", "rid", "system", "tries")
 
-    def __init__(self, system: System, rid: int, sizes: tuple) -> None:
-        self.system, self.rid, self.sizes = system, rid, sizes
+    def __init__(self, system: System, rid: int, accept: Callable[[], bool]) -> None:
+        self.system, self.rid, self.accept = system, rid, accept
         self.deadline = system.env.now + system.broker.publish_retry_window
         self.tries = 0
         self.last = False
@@ -110,12 +109,7 @@ class PublishRetry:
             self._later()
             return
         system.threads.release()
-        msg = system.new_message(self.rid, self.sizes)
-        if system.broker.publish(msg):
-            system.respond(self.rid, COMPLETED)
-        else:
-            system.publish_refused(msg)
-            system.respond(self.rid, FAILED)
+        system.respond(self.rid, COMPLETED if self.accept() else FAILED)
 
 
 def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Generator:
@@ -127,13 +121,26 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
     rec.req_start[rid] = env.now
     if web_time > 0:
         yield env.timeout(web_time)
+    ok = yield from run_inline(system, rid, sizes)
+    system.threads.release()
+    system.respond(rid, COMPLETED if ok else FAILED)
+
+
+def run_inline(system: System, rid: int, sizes: tuple) -> Generator:
+    """The task inside the handler: every attempt calls the downstream, with the retry
+    policy's waits in between; returns whether it finally succeeded."""
+    env, rec = system.env, system.rec
     msg = system.new_message(rid, sizes)
     rec.task_state[msg.task] = IN_PROGRESS
-    reason = ""
+    guard, reason = system.guard, ""
     while True:
+        if guard.checks_expiry and guard.expired(msg):
+            ok, reason = False, "deadline"  # nobody wants the answer any more: skip the call
+            break
         attempt = rec.new_attempt(msg.task, msg.attempt + 1, -1, env.now, env.now)
-        ok = yield system.downstream.begin(msg.service_time(), msg.succeeds())
-        rec.end_attempt(attempt, env.now, SUCCESS if ok else FAILURE)
+        result = yield guard.call(msg)
+        rec.end_attempt(attempt, env.now, attempt_outcome(result))
+        ok = bool(result)
         if ok:
             break
         decision = system.retrier.decide(msg)  # no broker, so nothing is dead-lettered
@@ -142,10 +149,10 @@ def handle_sync(system: System, rid: int, web_time: float, sizes: tuple) -> Gene
             break
         if decision.delay > 0:
             yield env.timeout(decision.delay)
-    system.settle(msg.task, SUCCEEDED if ok else TASK_FAILED, reason)
+    state = SUCCEEDED if ok else EXPIRED if reason == "deadline" else TASK_FAILED
+    system.settle(msg.task, state, reason)
     system.gone()
-    system.threads.release()
-    system.respond(rid, COMPLETED if ok else FAILED)
+    return ok
 
 
 def handle_async(system: System, rid: int, web_time: float, sizes: tuple) -> None:
@@ -157,3 +164,29 @@ def start_sync(system: System, rid: int, web_time: float, sizes: tuple) -> None:
 
 
 HANDLERS = {"sync": start_sync, "async": handle_async}
+
+
+def shed(system: System, rid: int) -> bool:
+    """Load shedding: with ``web.max_queue`` requests already waiting for a thread, a new one
+    is refused at once (HTTP 503) and never takes a thread."""
+    threads = system.threads
+    if threads.free or len(threads.waiting) < system.scenario.web.max_queue:
+        return False
+    system.rec.req_end[rid] = system.env.now
+    system.rec.req_outcome[rid] = SHED
+    system.gone()
+    return True
+
+
+def handler_for(mode: str, scenario: Scenario, handlers: dict[str, Any] | None = None):
+    """The web tier's request handler for ``mode`` (from ``handlers``, by default
+    ``HANDLERS``), shedding load when ``web.max_queue`` is set."""
+    handler = (handlers or HANDLERS)[mode]
+    if not scenario.web.max_queue:
+        return handler
+
+    def shedding(system: System, rid: int, web_time: float, sizes: tuple) -> None:
+        if not shed(system, rid):
+            handler(system, rid, web_time, sizes)
+
+    return shedding

@@ -20,21 +20,34 @@ Crashes (``worker_crash`` faults), as Celery does it (celery/worker/request.py `
   early-acked task is recorded as failed; with ``acks_late`` the message is requeued if
   ``task_reject_on_worker_lost``, otherwise acknowledged and the task failed.
 - ``scope: worker``: the whole worker (or its machine) is gone. Early-acked running tasks are
-  lost; every unacknowledged message (acks_late running tasks, prefetched and ETA-held ones)
-  goes back to the broker with the connection: RabbitMQ requeues at once, Redis only when a
-  restore sweep finds it past the visibility timeout.
+  lost; every unacknowledged message (acks_late running tasks, prefetched and ETA-held ones,
+  finished ones whose late ack was not sent yet) goes back to the broker with the connection:
+  RabbitMQ requeues at once, Redis only when a restore sweep finds it past the visibility
+  timeout.
+
+Measured overheads (see the calibration lab): a delivered message can start only
+``broker.dispatch_delay`` after the broker handed it over (fetch and hand-over to a pool
+process: queue wait, not run time, and hidden when the message was prefetched while the slot
+was busy); after the task body the slot stays busy for ``workers.task_overhead`` (or
+``task_overhead_acks_late``): result, acknowledgement and bookkeeping. The task is done when
+its body ends; with ``acks_late`` the acknowledgement, and so the prefetch credit, comes at the
+end of the overhead.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
 import simpy
 
+from sim.dists import is_zero
+from sim.model.guard import attempt_outcome
 from sim.model.retry import SOFT_TIME_LIMIT, TIME_LIMIT
 from sim.model.task import Delivery
-from sim.records import FAILURE, IN_PROGRESS, KILLED, SUCCEEDED, SUCCESS, Level
+from sim.records import IN_PROGRESS, KILLED, SUCCEEDED, Level
+from sim.rng import draw_fn
 
 if TYPE_CHECKING:
     from sim.model.brokers.rabbitmq import QueueBroker
@@ -64,7 +77,7 @@ class Worker:
         rate = cfg.rate_per_second()
         self.spacing = 1.0 / rate if rate else 0.0
         self.next_start = 0.0
-        self.waking = False
+        self.waking_at = math.inf
         self.alive = True
         self.unacked = 0  # deliveries in the prefetch window (held ETA retries are not)
         self.channel = 0  # the connection generation: a new one after each connection loss
@@ -74,7 +87,14 @@ class Worker:
         self.busy = Level()
         self.all_busy = system.rec.levels["worker_busy"]
         self.queue_level = system.rec.levels["queue_depth"]
-        self.downstream = system.downstream
+        dispatch, overhead = system.scenario.broker.dispatch_delay, cfg.overhead()
+        self.dispatch = (None if is_zero(dispatch)
+                         else draw_fn(system.streams, "dispatch_delay", dispatch))
+        self.overhead = (None if is_zero(overhead)
+                         else draw_fn(system.streams, "task_overhead", overhead))
+        self.tails: dict[Delivery, None] = {}  # slots busy with the overhead after a body
+        self.epoch = 0  # crashes so far: an overhead that began before a crash is void
+        self.guard = system.guard
 
     # --- receiving --------------------------------------------------------------------
     def has_credit(self) -> bool:
@@ -84,6 +104,8 @@ class Worker:
         """The broker hands this worker a message (it counts against the prefetch window,
         unless it is a retry to hold until its ETA)."""
         delivery.channel = self.channel
+        if self.dispatch is not None:
+            delivery.ready = self.env.now + self.dispatch()
         msg = delivery.msg
         if msg.eta:
             if msg.eta > self.env.now:
@@ -107,19 +129,37 @@ class Worker:
         self._fill()
 
     def _fill(self) -> None:
-        while self.free and self.reserved and self.alive:
-            if self.spacing and self.env.now < self.next_start:
+        reserved = self.reserved
+        skipped = False
+        while self.free and reserved and self.alive:
+            now = self.env.now
+            if self.guard.checks_expiry and self.guard.expired(reserved[0].msg):
+                self._discard(reserved.popleft())
+                skipped = True
+                continue
+            if self.spacing and now < self.next_start:
                 self._wake_at(self.next_start)
-                return
-            self._start(self.reserved.popleft())
+                break
+            if reserved[0].ready > now:  # still on its way (in order, as a worker reads)
+                self._wake_at(reserved[0].ready)
+                break
+            self._start(reserved.popleft())
+        if skipped:  # room in the prefetch window again: ask the broker, after this event
+            self.env.timeout(0).callbacks.append(lambda _e: self.broker.credit(self))
+
+    def _discard(self, delivery: Delivery) -> None:
+        """An expired message is acknowledged and skipped, not run (Celery: expires)."""
+        self.queue_level.add(self.env.now, -1)
+        self._ack(delivery)
+        self.system.expire(delivery.msg)
 
     def _wake_at(self, when: float) -> None:
-        if not self.waking:
-            self.waking = True
+        if when < self.waking_at:  # unless an earlier wake-up is already due
+            self.waking_at = when
             self.env.timeout(when - self.env.now).callbacks.append(self._wake)
 
     def _wake(self, _event: object) -> None:
-        self.waking = False
+        self.waking_at = math.inf
         self._fill()
 
     # --- running ----------------------------------------------------------------------
@@ -135,8 +175,7 @@ class Worker:
         states = self.rec.task_state
         if states[msg.task] < SUCCEEDED:
             states[msg.task] = IN_PROGRESS
-        done = self.downstream.begin(msg.service_time(), msg.succeeds(), self.time_limit,
-                                     self.limit_error)
+        done = self.guard.call(msg, self.time_limit, self.limit_error)
         done.callbacks.append(lambda event: self._finish(delivery, event))
         self.running[delivery] = done
         if not self.acks_late:
@@ -152,19 +191,35 @@ class Worker:
         if delivery.killed:
             return  # a crash already accounted for it
         value = event.value
-        ok = value is True
+        if value.__class__ is str:  # a time limit struck: a failure, with its error
+            self.rec.end_attempt(delivery.attempt_row, self.env.now, attempt_outcome(False))
+            del self.running[delivery]
+            self.system.attempt_done(delivery, False, error=value)
+        else:
+            self.rec.end_attempt(delivery.attempt_row, self.env.now, attempt_outcome(value))
+            del self.running[delivery]
+            self.system.attempt_done(delivery, bool(value))
+        if self.overhead is None:
+            self._release(delivery)
+            return
+        self.tails[delivery] = None
+        epoch = self.epoch
+        self.env.timeout(self.overhead()).callbacks.append(
+            lambda _e: self._end_tail(delivery, epoch))
+
+    def _end_tail(self, delivery: Delivery, epoch: int) -> None:
+        if epoch == self.epoch:  # else the worker crashed meanwhile and reset its slots
+            del self.tails[delivery]
+            self._release(delivery)
+
+    def _release(self, delivery: Delivery) -> None:
+        """The slot is free again (and, with acks_late, the message acknowledged)."""
         now = self.env.now
-        self.rec.end_attempt(delivery.attempt_row, now, SUCCESS if ok else FAILURE)
-        del self.running[delivery]
         self.free += 1
         self.busy.add(now, -1)
         self.all_busy.add(now, -1)
         if self.acks_late:
             self._ack(delivery)
-        if ok or value is False:
-            self.system.attempt_done(delivery, ok)
-        else:  # a time limit struck
-            self.system.attempt_done(delivery, False, error=value)
         self._fill()
         self.broker.credit(self)
 
@@ -218,8 +273,21 @@ class Worker:
                 self.queue_level.add(now, 1)  # waiting again
                 broker.connection_lost(delivery)
         self.running.clear()
+        self._end_tails(now)
         self._drop_unacked()
         self.free = self.concurrency
+
+    def _end_tails(self, now: float) -> None:
+        """Slots in their overhead after a finished task are freed; a late ack not sent yet
+        never will be: the broker redelivers the message (the task runs again)."""
+        self.epoch += 1
+        for delivery in self.tails:
+            if self.acks_late and not delivery.stale:
+                self.broker.lost_ack(delivery)
+        if self.tails:
+            self.busy.add(now, -len(self.tails))
+            self.all_busy.add(now, -len(self.tails))
+            self.tails.clear()
 
     def _drop_unacked(self) -> None:
         """The worker lets go of its prefetched and held messages (they go back to the
@@ -240,7 +308,7 @@ class Worker:
         acks_late ones go nowhere: the broker redelivers those messages."""
         if not self.alive:
             return
-        for delivery in self.running:
+        for delivery in [*self.running, *self.tails]:
             if not delivery.acked and not delivery.stale:
                 self.broker.lost_ack(delivery)
         self._drop_unacked()

@@ -37,6 +37,9 @@ def test_predict_then_run_step_in_a_real_browser(server: str, tmp_path: Path) ->
             .to_be_visible(timeout=60_000)
         run = page.get_by_role("button", name="Run the simulation")
         expect(run).to_be_disabled()
+        # the quiz and the takeaways give answers away: they wait for the steps
+        expect(page.get_by_text("The quiz and the key takeaways open once")).to_be_visible()
+        assert page.get_by_role("heading", name="Key takeaways").count() == 0
         page.get_by_role("button", name="Load into simulator").click()
         expect(page.get_by_text("Make your prediction, then press")).to_be_visible()
         assert page.locator(".js-plotly-plot").count() == 0  # results wait for a prediction
@@ -45,6 +48,9 @@ def test_predict_then_run_step_in_a_real_browser(server: str, tmp_path: Path) ->
         run.click()
         expect(page.get_by_text("What the simulation shows")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("was right.")).to_be_visible()
+        prediction = page.get_by_role("radiogroup").filter(has_text="At least five times lower.")
+        expect(prediction.get_by_role("radio").first).to_be_disabled()  # locked once run
+        expect(page.get_by_role("button", name="Try again")).to_be_visible()
         page.wait_for_function(CHARTS_DRAWN, arg=1, timeout=60_000)
         idle(page)
         assert "With the email in the background, the p95 response time is at least 5 " \

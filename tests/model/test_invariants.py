@@ -40,6 +40,11 @@ BROKERS = st.one_of(
               st.booleans(), st.sampled_from([0, 2.0, 45.0])),
 )
 
+BREAKERS = st.integers(1, 30).flatmap(lambda window: st.fixed_dictionaries({
+    "enabled": st.booleans(), "failure_rate_threshold": st.floats(0.05, 1),
+    "sliding_window": st.just(window), "minimum_calls": st.integers(1, window),
+    "wait_in_open": st.floats(0.1, 10), "half_open_calls": st.integers(1, 5)}))
+
 FAULTS = st.lists(st.one_of(
     st.builds(lambda at, c, r, s: {"kind": "worker_crash", "at": at, "count": c,
                                    "restart_after": r, "scope": s},
@@ -75,15 +80,18 @@ def scenarios(draw):
         "seed": draw(st.integers(0, 2**32)),
         "arrivals": {"rate": draw(st.floats(0.5, 40)),
                      "client_retries": draw(st.integers(0, 2)) if timeout else 0,
+                     "deadline": draw(st.sampled_from([0, 0, 0.5, 5.0])),
                      "profile": draw(st.lists(st.builds(lambda a, r: {"at": a, "rate": r},
                                                         st.floats(0, 40), st.floats(0, 30)),
                                               max_size=3).map(
                                                   lambda s: sorted(s, key=lambda x: x["at"])))},
         "web": {"workers": draw(st.integers(1, 16)), "service": draw(DISTS),
-                "publish": draw(DISTS), "timeout": timeout},
+                "publish": draw(DISTS), "timeout": timeout,
+                "max_queue": draw(st.sampled_from([0, 0, 1, 10]))},
         "task": {"service": draw(DISTS), "failure_rate": draw(st.floats(0, 1)),
                  "poison_rate": draw(st.sampled_from([0, 0, 0.1])),
-                 "retry_on_soft_time_limit": draw(st.booleans())},
+                 "retry_on_soft_time_limit": draw(st.booleans()),
+                 "expires": draw(st.sampled_from([0, 0, 0.5, 5.0]))},
         "downstream": {"capacity": draw(st.sampled_from([0, 0, 1, 4])),
                        "timeout": draw(st.sampled_from([0, 0, 0.5, 2.0]))},
         "broker": broker,
@@ -98,7 +106,10 @@ def scenarios(draw):
         "retry": {"max_retries": draw(st.integers(0, 4)),
                   "backoff": draw(st.sampled_from(["none", "fixed", "exponential"])),
                   "base": draw(st.floats(0, 2)), "cap": draw(st.floats(0, 10)),
-                  "jitter": draw(st.sampled_from(["none", "full", "equal", "decorrelated"]))},
+                  "jitter": draw(st.sampled_from(["none", "full", "equal", "decorrelated"])),
+                  "budget": {"ratio": draw(st.sampled_from([0, 0, 0.1, 0.5])),
+                             "min_per_second": draw(st.sampled_from([0, 1.0]))}},
+        "circuit_breaker": draw(BREAKERS),
         "limits": {"max_in_system": draw(st.integers(10, 2000)), "max_drain": 300},
     }
 

@@ -50,12 +50,14 @@ def test_lesson_renders_for_a_student(lesson_id: str) -> None:
     assert not at.exception and not at.error
     assert at.title[0].value == f"Lesson {lesson.meta.order} · {lesson.meta.title}"
     shown = texts(at)
-    assert lesson.meta.objectives[0] in shown and lesson.meta.takeaways[0] in shown
+    assert lesson.meta.objectives[0] in shown
     assert lesson.meta.steps[0].title in [s.value for s in at.subheader]
     assert not any("Demo script" in label for label in expander_labels(at))
     assert lesson.step_notes[lesson.meta.steps[0].id][:40] not in shown
-    assert [r.label.split(". ", 1)[1] for r in at.radio if r.key.startswith("ls_quiz")] == \
-        [q.question.strip() for q in lesson.meta.quiz]
+    # nothing gives the answers away before the steps have run
+    assert not any(t in shown for t in lesson.meta.takeaways)
+    assert not [r for r in at.radio if r.key.startswith("ls_quiz")]
+    assert "The quiz and the key takeaways open once every step has been run" in shown
     run = button(at, "run", lesson_id, lesson.meta.steps[0].id)
     assert run.disabled, "Run must wait for a prediction"
     assert at.query_params["lesson"] == lesson_id
@@ -101,9 +103,10 @@ def test_predict_then_run_shows_the_result_next_to_the_prediction() -> None:
     warning = at.warning[0].value
     assert "You predicted **About the same" in warning and "At least five times lower" in warning
     assert any(t.startswith("Response time") for t in chart_titles(at))
-    assert "response_time_s.p95" in texts(at)
+    assert "p95 response time (answered requests only)" in texts(at)
+    assert "response_time_s" not in texts(at)  # students read words, not summary keys
     kpis = [m.label for m in at.metric]
-    assert kpis.count("p95 response time") == 2
+    assert kpis.count("p95 user wait") == 2
 
 
 def test_number_prediction_is_compared_with_the_simulation() -> None:
@@ -111,35 +114,78 @@ def test_number_prediction_is_compared_with_the_simulation() -> None:
     at.number_input(key="ls_pred_why_async_threads_used_up").set_value(85.0).run()
     button(at, "run", "why_async", "threads_used_up").click().run()
     assert "You predicted **85 %**" in at.success[0].value and "Close" in at.success[0].value
+    assert at.number_input(key="ls_pred_why_async_threads_used_up").disabled  # locked
+    button(at, "again", "why_async", "threads_used_up").click().run()
+    assert not at.number_input(key="ls_pred_why_async_threads_used_up").disabled
+    assert at.number_input(key="ls_pred_why_async_threads_used_up").value is None
+    assert not at.success and not at.warning, "the old outcome is gone"
     at.number_input(key="ls_pred_why_async_threads_used_up").set_value(10.0).run()
     button(at, "run", "why_async", "threads_used_up").click().run()
     assert "Off by" in at.warning[0].value
 
 
+def open_quiz(at: AppTest, lesson_id: str) -> AppTest:
+    """Open the quiz as if every step had run (the quiz is gated behind the steps)."""
+    at.session_state[f"ls_quiz_open_{lesson_id}"] = True
+    return at.run()
+
+
 @pytest.mark.parametrize("lesson_id", IDS)
-def test_quiz_answers_are_marked(lesson_id: str) -> None:
+def test_quiz_takes_one_answer_per_question_and_explains_it(lesson_id: str) -> None:
     lesson = BY_ID[lesson_id]
-    at = page(lesson=lesson_id)
-    widest = max(len(q.options) for q in lesson.meta.quiz)
-    for choice in range(widest):
+    for want_right in (True, False):
+        at = open_quiz(page(lesson=lesson_id), lesson_id)
+        assert lesson.meta.takeaways[0] in texts(at)
+        picks = {}
         for question in lesson.meta.quiz:
-            at.radio(key=f"ls_quiz_{lesson_id}_{question.id}").set_value(
-                min(choice, len(question.options) - 1))
+            picks[question.id] = next(i for i, o in enumerate(question.options)
+                                      if o.correct == want_right)
+            at.radio(key=f"ls_quiz_{lesson_id}_{question.id}").set_value(picks[question.id])
         at.run()
         right, wrong = [s.value for s in at.success], [e.value for e in at.error]
         for question in lesson.meta.quiz:
-            option = question.options[min(choice, len(question.options) - 1)]
-            verdict = right if option.correct else wrong
-            prefix = "Correct." if option.correct else "Not quite."
-            assert f"{prefix} {option.feedback}" in verdict, question.id
-        assert len(right) == sum(q.options[min(choice, len(q.options) - 1)].correct
-                                 for q in lesson.meta.quiz)
+            radio = at.radio(key=f"ls_quiz_{lesson_id}_{question.id}")
+            assert radio.disabled, "one answer per question"
+            option = question.options[picks[question.id]]
+            if want_right:
+                assert f"Correct. {option.feedback}" in right
+            else:
+                answer = next(o for o in question.options if o.correct)
+                assert any(f"Not quite. {option.feedback}" in w and answer.text in w
+                           and answer.feedback in w for w in wrong), question.id
+        first = lesson.meta.quiz[0]
+        assert at.session_state[f"ls_answer_{lesson_id}_{first.id}"] == picks[first.id]
+
+
+def test_quiz_and_takeaways_wait_for_every_step_even_in_instructor_mode() -> None:
+    lesson = BY_ID["why_async"]
+    at = page(lesson=lesson.id, instructor="1", step="1")
+    assert not [r for r in at.radio if r.key.startswith("ls_quiz")]
+    assert lesson.meta.takeaways[0] not in texts(at)
+    for step in lesson.meta.steps:
+        at.session_state[f"ls_ran_{lesson.id}_{step.id}"] = True
+    at.run()
+    assert [r for r in at.radio if r.key.startswith("ls_quiz")]
+    assert lesson.meta.takeaways[0] in texts(at)
+    early = page(lesson=lesson.id, instructor="1")
+    early.button(key=f"ls_open_quiz_{lesson.id}").click().run()
+    assert [r for r in early.radio if r.key.startswith("ls_quiz")]
+
+
+def test_a_prediction_is_locked_once_its_step_has_run() -> None:
+    at = page(lesson="why_async")
+    at.radio(key="ls_pred_why_async_who_waits").set_value(0).run()
+    button(at, "run", "why_async", "who_waits").click().run()
+    assert at.radio(key="ls_pred_why_async_who_waits").disabled
+    assert "You predicted **About the same" in at.warning[0].value
+    keys = [b.key for b in at.button]  # Run gave way to Try again
+    assert "ls_again_why_async_who_waits" in keys and "ls_run_why_async_who_waits" not in keys
 
 
 def test_instructor_quiz_answers_stay_hidden_until_revealed() -> None:
     lesson = BY_ID["brokers_workers"]
     question = lesson.meta.quiz[0]
-    at = page(lesson=lesson.id, instructor="1")
+    at = open_quiz(page(lesson=lesson.id, instructor="1"), lesson.id)
     wrong = next(i for i, o in enumerate(question.options) if not o.correct)
     at.radio(key=f"ls_quiz_{lesson.id}_{question.id}").set_value(wrong).run()
     correct = next(o for o in question.options if o.correct)
@@ -199,6 +245,7 @@ def test_presenter_notes_can_be_hidden_while_projecting() -> None:
     assert note in texts(at) and "Demo script (instructor only)" in expander_labels(at)
     at.toggle(key="ls_notes").set_value(False).run()
     assert note not in texts(at) and "Demo script (instructor only)" not in expander_labels(at)
+    open_quiz(at, lesson.id)
     assert at.button(key=f"ls_reveal_btn_{lesson.id}_{lesson.meta.quiz[0].id}")
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import streamlit as st
 
+from sim.safe_yaml import quote
 from sim.scenario import ScenarioError, apply_overrides, load_scenario
-from ui import controls, state
+from ui import controls, experiments, state
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
-from ui.knobs import BY_KEY, BY_PATH, KNOBS
+from ui.knobs import BY_KEY, BY_PATH, KNOBS, knob_value
 from ui.runs import results_for, run_key
 from ui.views import chart_tabs, kpi_rows_for, show_warnings
 
@@ -70,6 +71,9 @@ def _restore() -> None:
     saved = st.session_state.get(P + "view")
     params = saved or st.query_params.to_dict()
     top = state.decode(params)
+    problems = list(top["errors"])
+    if top["scenario"] and top["scenario"] not in ids:
+        problems.append(f"scenario: no bundled scenario {quote(top['scenario'])}")
     sid = top["scenario"] if top["scenario"] in ids else (
         "email_signup" if "email_signup" in ids else ids[0])
     base = load_scenario(sid)
@@ -78,9 +82,25 @@ def _restore() -> None:
     st.session_state[P + "preset"] = next(iter(PRESETS))
     for side, default in zip(SIDES, ("sync", "async"), strict=True):
         view = state.decode(params, prefix=f"{side}.")
-        values = {BY_PATH[p].key: v for p, v in view["overrides"].items() if p in BY_PATH}
+        problems += [f"{side}.{e}" for e in view["errors"] if not e.startswith("seed:")]
+        values = _knob_values(side, base, view["overrides"], problems)
         mode = view["mode"] if view["mode"] in ("sync", "async") else default
         _apply(side, mode, values, base)
+    if problems:
+        st.session_state[P + "error"] = "Link ignored: " + "; ".join(dict.fromkeys(problems))
+
+
+def _knob_values(side: str, base: Any, overrides: dict[str, Any],
+                 problems: list[str]) -> dict[str, Any]:
+    """The knob values a side's link asks for, read through the schema (so "10/s" is a rate
+    of 10 and "abc" a message, never a widget error); invalid ones are left out."""
+    changes = {p: v for p, v in overrides.items() if p in BY_PATH}
+    try:
+        scenario = apply_overrides(base, changes)
+    except ScenarioError as exc:
+        problems.append(f"{side}.{exc}")
+        return {}
+    return {BY_PATH[p].key: knob_value(scenario, BY_PATH[p]) for p in changes}
 
 
 def side_panel(side: str, base: Any) -> None:
@@ -107,6 +127,8 @@ def _label(side: str, mode: str, changes: dict[str, Any]) -> str:
 def render() -> None:
     _restore()
     st.title("Compare two configurations")
+    if P + "error" in st.session_state:
+        st.error(st.session_state.pop(P + "error"))
     st.caption("A and B see exactly the same users and the same job sizes (same seed), so every "
                "difference comes from the configuration.")
     c1, c2, c3 = st.columns([3, 3, 1])
@@ -115,8 +137,9 @@ def render() -> None:
                        help="The scenario both configurations start from.")
     c2.selectbox("Start from a preset", list(PRESETS), key=P + "preset",
                  on_change=_preset_changed, help="A classic comparison; adjust it below.")
-    c3.number_input("Seed", min_value=0, step=1, key=P + "seed",
+    c3.number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key=P + "seed",
                     help="Same seed = same traffic for A and B.")
+    reps = experiments.reps_control(P + "reps")
     base = load_scenario(sid)
     for line in [profile_text(base), *fault_lines(base)]:
         if line:
@@ -142,7 +165,10 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
-    kpi_rows_for(results)
+    configs_run = {label: (scenarios[side], mode) for (label, _js, mode, _s), side
+                   in zip(keys, SIDES, strict=True)}
+    if reps == 1 or not experiments.show(configs_run, reps, seed, "cmp", compare=True):
+        kpi_rows_for(results)
     show_warnings(results)
     chart_tabs(keys, "cmp", results)
 

@@ -24,6 +24,7 @@ A reject with requeue (``task_reject_on_worker_lost``) restores the message at o
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -45,33 +46,60 @@ class RedisBroker(QueueBroker):
         self.visibility_timeout = cfg.visibility_timeout
         self.restore_interval = cfg.restore_interval
         self.unacked: deque[Delivery] = deque()  # the unacked index, in delivery order
-        self.sweeps = [0] * len(self.consumers)  # each worker's sweep timer generation
-        for worker in self.consumers:
-            self._sweep_from(worker)
+        self.phase = [0.0] * len(self.consumers)  # each worker sweeps at phase + k × interval
+        self.sweep_at = math.inf  # the next planned sweep
+        self.plan = 0  # its generation: a newer plan voids older timers
 
     def _hand(self, consumer: Worker, msg: Message) -> None:
         delivery = Delivery(msg, self.env.now)
         self.unacked.append(delivery)
+        if self.sweep_at == math.inf:
+            self._plan()
         consumer.deliver(delivery)
 
     def acked(self, consumer: Worker, delivery: Delivery) -> None:
         delivery.released = True
 
     # --- restore sweeps ---------------------------------------------------------------
-    def _sweep_from(self, worker: Worker) -> None:
-        """A (re)started worker scans at once, then every ``restore_interval``."""
-        self.sweeps[worker.index] += 1
-        generation = self.sweeps[worker.index]
+    # Every live worker sweeps every ``restore_interval`` from its start. A sweep that finds
+    # nothing past the visibility timeout changes nothing, so only the sweeps that can restore
+    # something are scheduled: the first one after the oldest unacknowledged delivery is due
+    # (a long quiet run costs no events).
+    def _plan(self, after_sweep: bool = False) -> None:
+        """Schedule the first sweep that can restore the oldest unacknowledged delivery."""
+        unacked, now = self.unacked, self.env.now
+        while unacked and (unacked[0].released or unacked[0].stale):
+            unacked.popleft()
+        if not unacked:
+            return
+        due = max(now, unacked[0].delivered + self.visibility_timeout)
+        at = math.inf
+        interval = self.restore_interval
+        for worker in self.consumers:
+            if worker.alive:
+                start = self.phase[worker.index]
+                when = start + max(0, math.ceil((due - start) / interval)) * interval
+                if after_sweep and when <= now:
+                    when += interval
+                at = min(at, when)
+        if at < self.sweep_at:
+            self.sweep_at = at
+            self.plan += 1
+            plan = self.plan
+            self.env.timeout(at - now).callbacks.append(lambda _e: self._sweep(plan))
 
-        def tick(_event: object) -> None:
-            if generation != self.sweeps[worker.index] or not worker.alive:
-                return
-            self.restore_visible()
-            if not self.system.stop.triggered:
-                self.env.timeout(self.restore_interval).callbacks.append(tick)
+    def _replan(self) -> None:
+        """The workers changed (a crash, a restart): plan the next sweep afresh."""
+        self.sweep_at = math.inf
+        self.plan += 1
+        self._plan()
 
+    def _sweep(self, plan: int) -> None:
+        if plan != self.plan:
+            return
+        self.sweep_at = math.inf
         self.restore_visible()
-        self.env.timeout(self.restore_interval).callbacks.append(tick)
+        self._plan(after_sweep=True)
 
     def restore_visible(self) -> None:
         """Put back every message unacknowledged for longer than the visibility timeout."""
@@ -124,10 +152,14 @@ class RedisBroker(QueueBroker):
         """The running task's ack will not reach Redis: a sweep will restore it later."""
 
     def restarted(self, worker: Worker) -> None:
+        """A worker (re)starts: it sweeps at once (kombu's ``on_poll_init``), then every
+        ``restore_interval``."""
+        self.phase[worker.index] = self.env.now
+        self.restore_visible()
         super().restarted(worker)
-        self._sweep_from(worker)
+        self._replan()
 
     def crash(self, consumer: Worker, scope: str = "worker") -> None:
         super().crash(consumer, scope)
-        if scope == "worker":
-            self.sweeps[consumer.index] += 1  # its sweep timer stops
+        if scope == "worker":  # its sweeps stop
+            self._replan()
