@@ -74,7 +74,8 @@ def numeric_paths(model: type[BaseModel] = Scenario, prefix: str = "",
             sub_prefix = f"{path}.0." if is_list else f"{path}."
             sub_tags = dict(tags or {})
             sub_tags.update({f"{sub_prefix}{k}": v for k, v in tag.items()})
-            sub_tags.update({f"{sub_prefix}{k}": 1 for k, f in sub.model_fields.items()
+            sub_tags.update({f"{sub_prefix}{k}": "a" if f.annotation is str else 1
+                             for k, f in sub.model_fields.items()
                              if f.is_required() and k not in tag})  # valid siblings
             out += numeric_paths(sub, sub_prefix, sub_tags)
     return out
