@@ -96,8 +96,18 @@ def _millions(n: float) -> str:
 def work_plan(scenario: Scenario, mode: str) -> WorkPlan:
     """Expected requests and attempts of a run of ``scenario`` in ``mode``, and its bound."""
     requests = expected_requests(scenario)
-    return WorkPlan(requests=requests, attempts=requests * expected_attempts(scenario),
+    return WorkPlan(requests=requests, attempts=requests * attempts_per_request(scenario),
                     bound=scenario.limits.max_events)
+
+
+def attempts_per_request(scenario: Scenario) -> float:
+    """Expected attempts a request causes: its task's, or with fan-out ``services`` the sum of
+    every service's (as if each got every event: an upper estimate)."""
+    if not getattr(scenario, "services", None):
+        return expected_attempts(scenario)
+    return sum(expected_attempts(scenario.model_copy(update={"task": svc.task,
+                                                             "retry": svc.retry}))
+               for svc in scenario.services)
 
 
 __all__ = ["ARRIVAL_BINS", "DRAIN_BINS", "RunRefused", "WorkPlan", "bin_ends", "drain_limit",

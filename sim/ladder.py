@@ -10,15 +10,17 @@ deadline) is kept; a defence it leaves off gets a textbook value (``DEFAULTS``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sim.resilience import last_fault_end
 from sim.runner import Result, run
 from sim.scenario import Scenario, apply_overrides
 
 # Textbook values for a defence the scenario leaves off.
-DEFAULT_BUDGET = {"ratio": 0.2, "min_per_second": 1.0}  # 20 % (Finagle's percentCanRetry)
+DEFAULT_BUDGET_RATIO = 0.2  # retries up to 20 % of first attempts (Finagle's default)
 DEFAULT_BASE_S = 0.5  # first back-off ceiling when the scenario has none
 DEFAULT_DEADLINE_S = 10.0  # when the scenario has neither a deadline nor a user timeout
 SHED_QUEUE_PER_THREAD = 1  # shed once more requests wait than there are web threads
@@ -48,10 +50,7 @@ def rung_overrides(scenario: Scenario) -> dict[str, dict[str, Any]]:
                  "task.expires": 0.0, "web.max_queue": 0},
         "backoff": {"retry.backoff": "exponential", "retry.jitter": "full",
                     "retry.base": retry.base or DEFAULT_BASE_S},
-        "budget": ({"retry.budget.ratio": retry.budget.ratio,
-                    "retry.budget.min_per_second": retry.budget.min_per_second}
-                   if retry.budget.ratio > 0 else
-                   {f"retry.budget.{k}": v for k, v in DEFAULT_BUDGET.items()}),
+        "budget": {"retry.budget.ratio": retry.budget.ratio or DEFAULT_BUDGET_RATIO},
         "breaker": {"circuit_breaker.enabled": True},
         "deadlines": {"arrivals.deadline": deadline,
                       "task.expires": scenario.task.expires or deadline},
@@ -79,19 +78,41 @@ class Row:
 
 
 def figures_of(result: Result) -> dict[str, float | int | None]:
-    """The ladder's columns for one run (from its summary)."""
+    """The ladder's columns for one run (from its summary): retries per original request
+    count task retries and users' resends; recovery is inf when goodput never came back after
+    a fault, None without a fault."""
     s = result.summary
     requests = s["requests"]
     originals = requests["arrived"] - requests["retried"]
     retries = s["tasks"]["retries"] + requests["retried"]
-    wait = (s.get("user_wait_s") or {}).get("p99")
+    recovery = s["recovery_s"]
+    if recovery is None and last_fault_end(s["faults"]) is not None:
+        recovery = math.inf
     return {
         "peak_calls_x": s["downstream"]["peak_call_rate"] / result.scenario.arrivals.rate,
         "retries_per_request": retries / originals if originals else None,
-        "recovery_s": s["recovery_s"],
-        "user_wait_p99": wait,
+        "recovery_s": recovery,
+        "user_wait_p99": s["user_wait_s"]["p99"],
         "shed": requests["shed"],
     }
+
+
+def _text(key: str, value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    if key == "recovery_s":
+        return "not before the end" if math.isinf(value) else f"{value:.0f}"
+    if key == "peak_calls_x":
+        return f"{value:.1f}×"
+    if key == "shed":
+        return f"{value:,}"
+    return f"{value:.2f}"
+
+
+def table(rows: list[Row]) -> list[dict[str, str]]:
+    """The ladder as rows of text: rung, what it bounds, then one cell per column heading."""
+    return [{"defences": row.label, "bounds": row.bounds or "—",
+             **{COLUMNS[k]: _text(k, row.figures[k]) for k in COLUMNS}} for row in rows]
 
 
 Progress = Callable[[int, int, str], None]  # (rungs done, rungs in all, rung being run)
@@ -117,4 +138,4 @@ def defence_ladder(scenario: Scenario, mode: str | None = None, seed: int | None
 
 
 __all__ = ["BOUNDS", "COLUMNS", "LABELS", "RUNGS", "Row", "defence_ladder", "rung_overrides",
-           "rung_scenarios"]
+           "rung_scenarios", "table"]

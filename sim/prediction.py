@@ -47,7 +47,10 @@ class Moments:
     @property
     def scv(self) -> float:
         """Squared coefficient of variation, variance / mean² (0 for a zero mean)."""
-        return self.var / self.mean**2 if self.mean**2 > 0 else 0.0  # underflow: 0 too
+        if self.mean <= 0:
+            return 0.0
+        cv = math.sqrt(self.var) / self.mean  # not var / mean²: that underflows for tiny times
+        return cv * cv
 
     def __add__(self, other: Moments) -> Moments:  # independent parts add up
         return Moments(self.mean + other.mean, self.var + other.var)
@@ -192,7 +195,7 @@ def prediction(scenario: Scenario, mode: str) -> dict[str, object]:
                 "note": "no holding time: nobody waits"}
     try:
         wq = mgc_whitt(lam, hold.mean, math.sqrt(scv), c).wq + dispatch
-    except UnstableQueueError:
+    except (UnstableQueueError, ValueError, OverflowError, ZeroDivisionError):  # or degenerate
         return {**base, "queue_wait_s": None, "lq": None, "applies": False,
                 "note": f"unstable: the {where} are offered {base['rho']:.2f}× what they can "
                         f"do (ρ ≥ 1), so the queue grows without bound and has no steady state"}

@@ -153,6 +153,22 @@ def resilience_summary(scenario: Scenario, mode: str, frames: dict[str, pd.DataF
     }
 
 
+BREAKER_LABELS = {"open": "circuit breaker open: calls fail fast",
+                  "half_open": "circuit breaker half-open: trial calls"}
+
+
+def breaker_windows(moves: list[tuple[float, str, str]], end: float) -> list[dict[str, Any]]:
+    """The breaker's open and half-open spells, as windows like the fault windows
+    (``kind`` breaker_open / breaker_half_open), from its recorded moves (time, from, to)."""
+    out = []
+    for k, (start, _old, state) in enumerate(moves):
+        if state in BREAKER_LABELS:
+            stop = moves[k + 1][0] if k + 1 < len(moves) else end
+            out.append({"kind": f"breaker_{state}", "start": start, "end": stop,
+                        "label": BREAKER_LABELS[state]})
+    return out
+
+
 def over_time(result: Any, width: float) -> pd.DataFrame:
     """Per window of ``width`` s: new requests and all requests (with resends) arriving per
     second, goodput, downstream calls and first attempts per second, and amplification."""
@@ -171,4 +187,5 @@ def over_time(result: Any, width: float) -> pd.DataFrame:
                          "amplification": amplification})
 
 
-__all__ = ["RECOVERED_SHARE", "WINDOW_S", "over_time", "resilience_summary", "wasted_calls"]
+__all__ = ["RECOVERED_SHARE", "WINDOW_S", "breaker_windows", "over_time", "resilience_summary",
+           "wasted_calls"]

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.safe_yaml import quote
+
 MAX_NUMBER = 1e9  # no time (s), rate or factor in a scenario needs more; 1e308 overflows sums
 
 
@@ -284,7 +286,7 @@ class Retry(Strict):
                 data["backoff"], data["base"] = "exponential", float(backoff)
             else:
                 raise ValueError(f"retry_backoff: must be true, false or a number > 0, "
-                                 f"got {backoff!r}")
+                                 f"got {quote(backoff)}")
             data.setdefault("cap", data.pop("retry_backoff_max", 600.0))
             data.setdefault("jitter", "full" if data.pop("retry_jitter", True) else "none")
         if "retry_backoff_max" in data:
@@ -446,7 +448,8 @@ def _check_services(scenario: Scenario) -> None:
         service = getattr(fault, "service", None)
         if service is not None and service not in names:
             known = ", ".join(names) if names else "none (the scenario has no services)"
-            raise ValueError(f"faults.{i}.service: no service {service!r}; services: {known}")
+            raise ValueError(f"faults.{i}.service: no service {quote(service)}; services: "
+                             f"{known}")
     for i, service in enumerate(scenario.services):
         limits = (service.workers.soft_time_limit, service.workers.time_limit)
         if None not in limits and limits[0] > limits[1]:

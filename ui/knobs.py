@@ -40,7 +40,7 @@ class Knob:
 
 
 GROUPS = ("Traffic", "Users who give up", "Web tier", "Task", "Downstream service", "Workers",
-          "Worker limits", "Retry")
+          "Worker limits", "Retry", "Defences")
 
 KNOBS: tuple[Knob, ...] = (
     Knob("rate", "arrivals.rate", "Arrival rate (requests/s)",
@@ -122,6 +122,49 @@ KNOBS: tuple[Knob, ...] = (
     Knob("jitter", "retry.jitter", "Jitter",
          "Randomness added to the wait so that many failed jobs do not all retry at the same "
          "instant (full, equal, decorrelated), or none.", "choice", group="Retry"),
+    Knob("budget_ratio", "retry.budget.ratio", "Retry budget (share of first tries; 0 = none)",
+         "A retry budget (Finagle's RetryBudget, Envoy's retry budget): retries are allowed only "
+         "up to this share of the first attempts of the last 10 s, plus the minimum below. A "
+         "retry that finds the budget empty is not made: the job fails (reason 'budget'). "
+         "0: no budget.", "float", 0.0, 2.0, 0.05, "Defences", "%.2f"),
+    Knob("budget_min", "retry.budget.min_per_second", "Retry budget: retries always allowed (/s)",
+         "Finagle's minRetriesPerSec: this many retries per second are allowed whatever the "
+         "traffic (used only with a retry budget).", "float", 0.0, 20.0, 0.5, "Defences",
+         "%.1f"),
+    Knob("breaker", "circuit_breaker.enabled", "Circuit breaker",
+         "A circuit breaker (Resilience4j, Polly) around the calls to the outside service: when "
+         "too many recent calls failed it opens, and calls fail at once without reaching the "
+         "service; after a wait it lets a few trial calls through.", "bool", group="Defences"),
+    Knob("breaker_threshold", "circuit_breaker.failure_rate_threshold",
+         "Breaker opens at this share of failed calls",
+         "Resilience4j's failureRateThreshold: open when this share of the calls in the window "
+         "failed or timed out.", "float", 0.05, 1.0, 0.05, "Defences", "%.2f"),
+    Knob("breaker_window", "circuit_breaker.sliding_window", "Breaker window (last N calls)",
+         "Resilience4j's slidingWindowSize: the breaker judges the last this many calls (at "
+         "least the minimum below).", "int", 1, 200, 1, "Defences"),
+    Knob("breaker_minimum", "circuit_breaker.minimum_calls", "Breaker minimum calls",
+         "Resilience4j's minimumNumberOfCalls: no verdict on fewer calls than this (at most "
+         "the window).", "int", 1, 200, 1, "Defences"),
+    Knob("breaker_wait", "circuit_breaker.wait_in_open", "Breaker stays open for (s)",
+         "Resilience4j's waitDurationInOpenState (Polly's BreakDuration): how long calls fail "
+         "fast before trial calls are let through.", "float", 0.5, 120.0, 0.5, "Defences",
+         "%.1f"),
+    Knob("breaker_trials", "circuit_breaker.half_open_calls", "Breaker trial calls",
+         "Resilience4j's permittedNumberOfCallsInHalfOpenState: trial calls when half-open; "
+         "all succeed and it closes, any fails and it opens again.", "int", 1, 20, 1,
+         "Defences"),
+    Knob("deadline", "arrivals.deadline", "Deadline per request (s; 0 = none)",
+         "A request's deadline, carried to its job (like gRPC deadlines or Celery's expires): "
+         "work found past it is skipped, not done. 0: no deadline.", "float", 0.0, 60.0, 0.5,
+         "Defences", "%.1f"),
+    Knob("expires", "task.expires", "Task expires after (s; 0 = never)",
+         "Celery's expires, for background jobs: a worker discards a message older than this "
+         "instead of running it (async mode). 0: never.", "float", 0.0, 600.0, 1.0, "Defences",
+         "%.0f"),
+    Knob("max_queue", "web.max_queue", "Shed load beyond this many waiting (0 = never)",
+         "Load shedding: a request that finds this many others waiting for a web thread is "
+         "refused at once with an error (HTTP 503), so the ones let in stay fast. 0: never.",
+         "int", 0, 1000, 5, "Defences"),
 )
 BY_KEY = {k.key: k for k in KNOBS}
 BY_PATH = {k.path: k for k in KNOBS}
@@ -129,7 +172,8 @@ BY_PATH = {k.path: k for k in KNOBS}
 # scenario keys without a slider, in words
 KEY_WORDS = {"limits.max_drain": "the drain time limit",
              "limits.max_in_system": "the bound on requests and tasks in the system",
-             "limits.max_requests": "the bound on the number of requests"}
+             "limits.max_requests": "the bound on the number of requests",
+             "limits.max_events": "the bound on a run's work (requests and attempts)"}
 DOTTED = re.compile(r"\b(?:arrivals|web|task|downstream|broker|workers|retry|limits)"
                     r"\.[a-z_]+(?:\.[a-z_]+)?\b")
 
@@ -283,5 +327,5 @@ def open_groups(scenario: Scenario) -> set[str]:
     default = Scenario()
     changed = {k.group for k in KNOBS if k.key not in (TASK_MEAN, TASK_CV)
                and not same(knob_value(scenario, k), knob_value(default, k))}
-    topical = {"Retry"} if scenario.topic == "retries" else set()
+    topical = {"Retry", "Defences"} if scenario.topic == "retries" else set()
     return set(ALWAYS_OPEN) | topical | (changed - {"Traffic", "Web tier", "Task", "Retry"})

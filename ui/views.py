@@ -131,11 +131,11 @@ def chart(fig: Any, name: str, key: str) -> None:
         help="Download an interactive chart that opens in any browser, offline.")
 
 
-TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Request journeys",
-        "Theory & load sweep", "Downloads", "Watch it run")
+TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Defences & recovery",
+        "Request journeys", "Theory & load sweep", "Downloads", "Watch it run")
 TAB_CHARTS = (("response_time_ecdf", "response_time_over_time"),
               ("throughput", "queues", "service_queues", "consumer_lag", "busy", "worker_share"),
-              ("service_latency", "task_fates", "retries"),
+              ("service_latency", "task_fates", "retries"), ("goodput", "amplification", "breaker"),
               ("journey_",), ("theory",))
 
 
@@ -144,17 +144,27 @@ MODE_TITLES = {"sync": "Sync — the job runs inside the request",
 
 
 def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
-               sweep: Callable[[], None] | None = None) -> None:
+               sweep: Callable[[], None] | None = None,
+               ladder: Callable[[], None] | None = None,
+               ladders: Callable[[], Mapping[str, Any] | None] | None = None) -> None:
     """The charts in tabs by topic, drawing only the open tab: the chart groups, then the
-    theory extras (``sweep``, or a pointer to the Playground), downloads and the animation."""
+    extras: the defence ladder (``ladder``), the load sweep (``sweep``; elsewhere a pointer
+    to the Playground), downloads (with the ladder's tables from ``ladders``) and the
+    animation."""
     tabs = _chart_groups(keys, key)
-    extras = (sweep or (lambda: st.caption("The load sweep is on the Playground page.")),
-              lambda: downloads(results, key),
-              lambda: render_animation(dict(results), key=key))
-    for tab, fill in zip(tabs[4:], extras, strict=True):
-        if tab.open is not False:
+    extras = {
+        "Defences & recovery": ladder or (lambda: st.caption(
+            "The defence ladder (every defence, rung by rung, on the same traffic) is on the "
+            "Playground page.")),
+        "Theory & load sweep": sweep or (lambda: st.caption(
+            "The load sweep is on the Playground page.")),
+        "Downloads": lambda: downloads(results, key, ladders() if ladders else None),
+        "Watch it run": lambda: render_animation(dict(results), key=key),
+    }
+    for name, tab in zip(TABS, tabs, strict=True):
+        if name in extras and tab.open is not False:
             with tab:
-                fill()
+                extras[name]()
 
 
 def _chart_groups(keys: list[RunKey], key: str) -> list[Any]:
@@ -186,12 +196,14 @@ def _records_zip(results: Mapping[str, Result]) -> bytes:
     return buffer.getvalue()
 
 
-def downloads(results: Mapping[str, Result], key: str) -> None:
-    """Report, summary, raw records and scenario for the runs on the page."""
+def downloads(results: Mapping[str, Result], key: str,
+              ladders: Mapping[str, Any] | None = None) -> None:
+    """Report (with the defence ladder when it was run), summary, raw records and scenario
+    for the runs on the page."""
     first = next(iter(results.values()))
     cols = st.columns(4)
     cols[0].download_button(
-        "Report (HTML)", data=lambda: report_html(results),
+        "Report (HTML)", data=lambda: report_html(results, ladders=ladders),
         file_name=f"{first.scenario.id}_report.html", mime="text/html", key=f"rep_{key}",
         on_click="ignore", type="primary", icon=":material/download:",
         help="One self-contained page: key figures, all charts, the scenario YAML and seed.")

@@ -36,7 +36,7 @@ class Plan:
 
 
 QUICK = Plan(duration_s=10.0, repeats=1)  # about 100 s in all
-FULL = Plan(duration_s=90.0, repeats=2)  # about 20 min
+FULL = Plan(duration_s=60.0, repeats=3)  # about 20 min
 
 
 @dataclass(frozen=True)

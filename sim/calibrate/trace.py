@@ -21,6 +21,7 @@ from sim.runner import Result, run
 from sim.scenario import Scenario, from_dict
 
 ZERO = {"dist": "constant", "value": 0}
+MAX_IN_SYSTEM = 500_000  # the schema's largest bound: a calibration run is never cut short
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def calibration_scenario(base: Scenario, *, rate: float, duration: float, acks_l
         task={"service": data["task"]["service"], "failure_rate": 0, "poison_rate": 0},
         downstream={"capacity": 0, "timeout": 0}, broker=broker, workers=workers,
         retry={**data["retry"], "max_retries": 0},
-        limits={**data["limits"], "max_in_system": 1_000_000, "max_drain": None},
+        limits={**data["limits"], "max_in_system": MAX_IN_SYSTEM, "max_drain": None},
     )
     return from_dict(data)
 

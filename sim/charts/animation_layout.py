@@ -144,6 +144,7 @@ def _waiting(panel: Panel) -> None:
     panel.box(5, 44, 48, 76)
     panel.block((WAITING, 0), pile(44, 72, 8, 5))
     panel.text("waiting", COLUMN_X["waiting"], 13)
+    panel.text("shed", COLUMN_X["waiting"], 6, 11, "#B42318")
 
 
 def _threads(panel: Panel, sync: bool) -> None:

@@ -20,7 +20,8 @@ from sim.runner import Result
 WAITING, THREAD, QUEUE, BACKOFF, WORKER, DONE, FAILED, DEAD, LOST = range(9)
 STAGES = ("waiting", "thread", "queue", "backoff", "worker",
           "done", "failed", "dead_lettered", "lost")
-OUTCOME_STAGE = {"succeeded": DONE, "failed": FAILED, "dead_lettered": DEAD, "lost": LOST}
+OUTCOME_STAGE = {"succeeded": DONE, "failed": FAILED, "dead_lettered": DEAD, "lost": LOST,
+                 "expired": FAILED}  # an expired task was skipped: its work was not done
 
 # what an entity is doing (the colour of its dot)
 (S_WAITING, S_HANDLER, S_QUEUED, S_RUNNING, S_BACKOFF, S_DONE, S_FAILED, S_DEAD, S_LOST,
@@ -56,6 +57,7 @@ class Segments:
     end: float
     answered: np.ndarray = field(repr=False)  # sorted response times
     answered_bad: np.ndarray = field(repr=False)  # sorted times of error / too-late responses
+    shed: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))  # refused, sorted
     faults: list[dict[str, Any]] = field(default_factory=list)
     down: list[tuple[float, float, list[int]]] = field(default_factory=list)
     lane_by: str | None = None  # what picks a queue lane: partition, worker, service

@@ -55,8 +55,8 @@ def amplification(results: Results) -> go.Figure:
     fig, width = new_figure(), _width(results)
     for i, (label, result) in enumerate(results.items()):
         frame = over_time(result, width)
+        frame = frame[frame["amplification"].notna()]  # windows without a first attempt
         fig.add_trace(line(frame["time"], frame["amplification"], label, color_for(label, i),
-                           connectgaps=False,
                            hovertemplate="%{y:.2f}× calls per first attempt<extra></extra>"))
     fig.add_hline(y=1, line_dash="dot", line_color=GREY, line_width=1.5,
                   annotation_text="1× = no retries", annotation_position="top right")

@@ -127,8 +127,8 @@ def _dask(jobs: Sequence[Job], done: Callable[[int, dict], None],
     try:
         futures = client.map(run_job, list(jobs), pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
-        for future in dask_completed(futures, loop=client.loop):
-            done(index[future.key], future.result())
+        for future, result in dask_completed(futures, with_results=True, loop=client.loop):
+            done(index[future.key], result)
             future.release()
     finally:
         if own:

@@ -36,8 +36,22 @@ NAMES = {
     "theory.lq": "theory's mean queue length",
     "scenario.arrivals.rate": "arrival rate",
     "warnings": "warnings",
+    "time_avg.web_queue": "mean number waiting for a web thread",
+    "requests.shed": "requests refused at once (shed)",
+    "tasks.expired": "tasks skipped after their deadline",
+    "retries.denied_by_budget": "retries the budget refused",
+    "circuit_breaker.fast_failures": "calls failed fast by the open breaker",
+    "circuit_breaker.opened": "times the breaker opened",
+    "downstream.calls": "downstream calls",
+    "downstream.wasted_calls": "calls made for users who had given up",
+    "downstream.peak_call_rate": "peak downstream calls per second",
+    "downstream.fault_amplification": "calls per first attempt during the fault",
+    "amplification": "calls per first attempt",
+    "recovery_s": "recovery time after the fault (s)",
+    "goodput.best_share_after_faults": "best goodput after the fault (share of arrivals)",
 }
-KEY = re.compile(r"\b[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\b|\b(?:throughput_rps|warnings)\b")
+KEY = re.compile(r"\b[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\b"
+                 r"|\b(?:throughput_rps|warnings|recovery_s|amplification)\b")
 
 
 def key_words(key: str) -> str:

@@ -75,13 +75,15 @@ def poisson_arrivals(system: System) -> Generator:
         if system.in_system >= limit:
             system.overloaded(env.now)
             return
-        if len(system.rec.req_arrival) >= max_requests:
-            system.too_many_requests(env.now)
-            return
         request = (web_time, sizes())
         rid = send(system, request)
         if not patient:
             watch(system, rid, request, arrivals.client_retries)
+        if len(system.rec.req_arrival) >= max_requests:  # stop now, not at a refused arrival
+            if next_arrival(profile, env.now, unit()) <= end:
+                system.too_many_requests(env.now)
+                return
+            break
     system.arrivals_done()
 
 

@@ -57,6 +57,11 @@ def _models(annotation: Any) -> list[type[BaseModel]]:
     return found
 
 
+def _valid(field: Any) -> Any:
+    """A valid value for a required field: 1 for a number, "a" for a name or key."""
+    return "a" if field.annotation is str else 1
+
+
 def numeric_paths(model: type[BaseModel] = Scenario, prefix: str = "",
                   tags: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """(dotted path, the section's tag values needed to reach it) of every numeric field."""
@@ -74,8 +79,7 @@ def numeric_paths(model: type[BaseModel] = Scenario, prefix: str = "",
             sub_prefix = f"{path}.0." if is_list else f"{path}."
             sub_tags = dict(tags or {})
             sub_tags.update({f"{sub_prefix}{k}": v for k, v in tag.items()})
-            sub_tags.update({f"{sub_prefix}{k}": "a" if f.annotation is str else 1
-                             for k, f in sub.model_fields.items()
+            sub_tags.update({f"{sub_prefix}{k}": _valid(f) for k, f in sub.model_fields.items()
                              if f.is_required() and k not in tag})  # valid siblings
             out += numeric_paths(sub, sub_prefix, sub_tags)
     return out

@@ -17,7 +17,14 @@ from sim.bounds import ARRIVAL_BINS, DRAIN_BINS, RunRefused, work_plan
 from sim.model import system as system_module
 from sim.runner import RunStopped
 from sim.scenario import ScenarioError, from_dict
-from tests.model.invariants import check_conservation, check_drained
+from tests.model.invariants import (
+    check_all,
+    check_attempts,
+    check_classified,
+    check_ordering,
+    check_requests,
+    check_tasks,
+)
 
 MAX_ROWS = ARRIVAL_BINS + DRAIN_BINS + 1  # the last, partial bin at the end of the run
 EVENTS_PER_WORK = 12  # SimPy events per counted unit of work (a request or an attempt), at most
@@ -76,7 +83,7 @@ def test_an_overloaded_run_with_huge_limits_is_refused_or_stops_at_the_work_boun
     result = run(resending, "sync")
     assert any(w.startswith("work limit") for w in result.warnings), result.warnings
     assert 10_000 <= result.summary["run"]["events"] <= 10_050
-    check_conservation(result)
+    check_all(result)
 
 
 def test_a_redelivery_loop_stops_at_the_work_bound_with_a_warning() -> None:
@@ -89,7 +96,9 @@ def test_a_redelivery_loop_stops_at_the_work_bound_with_a_warning() -> None:
     result = run(scenario, "async")
     assert any(w.startswith("work limit") for w in result.warnings), result.warnings
     assert 5_000 <= result.summary["run"]["events"] <= 5_050
-    check_conservation(result)
+    assert result.summary["tasks"]["redeliveries"] > 1000  # the twins are counted too
+    assert result.summary["run"]["events"] == accounted(result)
+    check_all(result)
 
 
 def test_a_long_quiet_kafka_run_with_auto_commit_costs_no_idle_events() -> None:
@@ -104,13 +113,13 @@ def test_a_million_kafka_keys_run() -> None:
     scenario = from_dict({"duration": 5, "broker": {"kind": "kafka", "keys": 1_000_000,
                                                     "key_skew": 1.2}})
     for mode in ("sync", "async"):
-        check_conservation(run(scenario, mode))
+        check_all(run(scenario, mode))
 
 
 def test_a_thousand_step_profile_runs() -> None:
     steps = [{"at": i * 0.1, "rate": 5 + i % 7} for i in range(1000)]
     result = run(from_dict({"duration": 100, "arrivals": {"rate": 5, "profile": steps}}))
-    check_conservation(result)
+    check_all(result)
 
 
 def test_a_run_can_be_stopped_from_outside() -> None:
@@ -124,6 +133,12 @@ def test_a_run_can_be_stopped_from_outside() -> None:
     with pytest.raises(RunStopped, match="the visitor left"):
         run(scenario, "async", should_stop=stop_after_a_while)
     assert len(asked) == 4
+
+
+def accounted(result) -> int:
+    """The work a run did, recounted from its records: requests, attempts, redeliveries."""
+    return (len(result.requests) + len(result.attempts)
+            + int(result.tasks["redeliveries"].sum()))
 
 
 def count_steps(work) -> int:
@@ -215,6 +230,9 @@ def extreme_scenarios(draw) -> dict:
     }
 
 
+# check_drained is left out: at extreme values (a 0.5 s drain limit, users who resend after 1 s)
+# a run can stop at its drain limit with only a user's pending resend left, which the records
+# cannot show; the engine counts that user as still in the system, on purpose.
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=extreme_scenarios(), mode=st.sampled_from(["sync", "async"]))
 def test_the_work_bound_bounds_every_run(data: dict, mode: str) -> None:
@@ -236,15 +254,15 @@ def test_the_work_bound_bounds_every_run(data: dict, mode: str) -> None:
     work = result.summary["run"]["events"]
     rows = len(result.requests) + len(result.attempts)
     note(f"work {work}, steps {steps}, rows {rows}, bound {plan.bound}")
-    assert rows <= work  # every record row was counted
+    assert rows <= work == accounted(result)  # every record row and redelivery was counted
     assert steps <= EVENTS_PER_WORK * work + FIXED_EVENTS  # counted work bounds the time
     assert work <= plan.bound + 100  # a run never goes past its bound (same-instant events)
     if work >= plan.bound:
         assert any(w.startswith("work limit") for w in result.warnings)
     event("stopped at the work bound" if work >= plan.bound else "ran within the bound")
     assert len(result.timeseries) <= MAX_ROWS
-    check_conservation(result)
-    check_drained(result)
+    for check in (check_classified, check_requests, check_tasks, check_attempts, check_ordering):
+        check(result)  # conservation, from the records (check_drained: see the note below)
     again = run(scenario, mode)
     assert again.summary == result.summary
     pd.testing.assert_frame_equal(again.attempts, result.attempts)

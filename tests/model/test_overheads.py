@@ -17,7 +17,7 @@ from sim.prediction import prediction
 from sim.scenario import apply_overrides
 from sim.theory import md1
 from tests.conftest import mmc_scenario
-from tests.model.invariants import check_attempts, check_conservation, check_ordering
+from tests.model.invariants import check_all
 from tests.model.test_theory_match import interval
 
 D, O = 0.05, 0.2
@@ -131,6 +131,7 @@ def test_overheads_keep_common_random_numbers():
     assert np.allclose(a.service_s, b.service_s, atol=1e-12)
     r1, r2 = run(with_overheads, "async", 9), run(with_overheads, "async", 9)
     assert r1.tasks.equals(r2.tasks)
+    check_all(r1)
 
 
 def test_kafka_consumers_ignore_task_overhead():
@@ -151,9 +152,7 @@ def test_crash_during_overheads_keeps_every_task_accounted_for(acks_late):
                                      "task_overhead": {"dist": "exponential", "mean": 0.3}},
                             faults=crashes)
     result = run(scenario, "async", 8)
-    check_conservation(result)
-    check_attempts(result)
-    check_ordering(result)
+    check_all(result)
     tasks = result.summary["tasks"]
     assert tasks["in_queue"] == tasks["in_progress"] == 0
     assert 0 < result.summary["utilization"]["workers"] < 1

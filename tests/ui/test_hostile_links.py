@@ -104,7 +104,7 @@ def test_a_huge_step_number_goes_to_the_last_step() -> None:
     assert not at.exception and not at.error
 
 
-@pytest.mark.parametrize("name", ["lab", "about"])
+@pytest.mark.parametrize("name", ["lab", "about", "planner"])
 def test_pages_without_links_shrug_off_a_hostile_link(name: str) -> None:
     at = page(name, **{"arrivals.rate": FLOW_BOMB, "seed": "²", "x": "z" * 9000})
     assert not at.exception, at.exception

@@ -48,3 +48,13 @@ def test_user_wait_percentiles_never_flatter_the_answered_ones():
     waits = describe(user_waits(RECORDS, 100.0, 10.0), with_max=True)
     answered = describe(response_times(RECORDS), with_max=True)
     assert waits["p95"] >= answered["p95"] and waits["max"] == 10.0
+
+
+def test_theory_survives_vanishing_times():
+    """Times so small that their square underflows: a prediction, not a division by zero."""
+    from sim.prediction import prediction
+    from sim.scenario import from_dict
+
+    data = {"duration": 1.0, "task": {"service": {"dist": "constant", "value": 1e-225}}}
+    for mode in ("sync", "async"):
+        assert prediction(from_dict(data), mode)["queue_wait_s"] is not None

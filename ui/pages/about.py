@@ -60,6 +60,19 @@ DEFINITIONS = (
     ("utilization", "the share of time the web threads (or worker slots) were busy over the "
      "whole run. At 100 % the queue grows without limit."),
     ("warm-up", "optional first seconds left out of the statistics."),
+    ("goodput", "useful answers per second, in 5 s windows: requests answered successfully "
+     "(sync), tasks done (async, where the user's answer is only \"202 accepted\")."),
+    ("recovery time (recovery_s)", "after the last fault ends, the time until goodput is back "
+     "to at least 90 % of the arrival rate in a 5 s window; none when it never is before "
+     "arrivals stop (or there was no fault)."),
+    ("amplification", "calls that reached the downstream service / first attempts: 1× means "
+     "no retries; retries push it up, an open circuit breaker takes it below 1. Over the whole "
+     "run, and during the faults (`downstream.fault_amplification`)."),
+    ("wasted calls", "downstream calls started for a user who had already stopped waiting "
+     "(a sync request past its time-out) or past the request's deadline."),
+    ("shed, expired", "a shed request was refused at once by load shedding (HTTP 503): it "
+     "counts among those who gave up, with a wait of 0; an expired task was skipped because "
+     "its deadline or Celery `expires` had passed: its work was not done."),
 )
 
 THEORY = """
@@ -86,6 +99,38 @@ above M/G/c), prefetch, rate limits, Kafka partitions (each its own queue), faul
 arrival rate, users who resend, a capped or timed-out downstream, time limits, queue limits.
 Then the number is a rough guide, or there is none.
 """
+RESILIENCE = """
+**Defences against retry storms.** A short outage can push a system into overload that
+sustains itself after the outage has ended (a *metastable failure*: N. Bronson et al., HotOS
+2021; L. Huang et al., OSDI 2022): failed calls are retried, retried calls queue, queued calls
+time out, time-outs are retried. Five defences, each bounding one thing, with the real
+systems' names (all off by default):
+
+* **Back-off and jitter** (`retry.backoff`, `retry.jitter`) bound the *timing* of retries.
+* **Retry budget** (`retry.budget: {ratio, min_per_second}`, as Finagle's `RetryBudget`:
+  `percentCanRetry`, `minRetriesPerSec`; Envoy and Polly have the same idea) bounds their
+  *volume*: a retry is made only while retries in the last 10 s stay within `ratio` × the
+  first attempts in them plus `min_per_second` × 10 s. A retry that finds no token is not
+  made: the task fails (or is dead-lettered) with the reason `budget`.
+* **Circuit breaker** (`circuit_breaker`, as Resilience4j's: `failure_rate_threshold` =
+  `failureRateThreshold`, `sliding_window` = `slidingWindowSize` (count-based),
+  `minimum_calls` = `minimumNumberOfCalls`, `wait_in_open` = `waitDurationInOpenState`,
+  `half_open_calls` = `permittedNumberOfCallsInHalfOpenState`) around the downstream calls of
+  the calling tier (web handlers in sync, workers in async) bounds the *recovery window*. Open:
+  calls fail at once without reaching the service. Half-open: the trial calls all succeed →
+  closed; any fails → open again (Polly's rule; Resilience4j compares their failure rate with
+  the threshold).
+* **Deadlines and expiry** (`arrivals.deadline`, propagated to the request's task like a gRPC
+  deadline; `task.expires`, Celery's `expires` for async tasks) bound *wasted work*: a call or
+  a message found past its deadline is skipped (`tasks.expired`).
+* **Load shedding** (`web.max_queue`) bounds the *queue*: a request that finds that many
+  waiting for a web thread is refused at once (`requests.shed`).
+
+The "Defences & recovery" tab shows goodput against the offered load, amplification over time
+and the breaker's state; on the Playground it also runs the **defence ladder**: the same
+traffic with no defences, then one more defence per rung.
+"""
+
 GLOSSARY = """
 * **Broker** — the post office between web and workers (RabbitMQ, Redis, Kafka). It keeps
   messages until a worker takes them.
@@ -196,6 +241,7 @@ def render() -> None:
     st.subheader("Definitions")
     st.markdown("\n".join(f"* **{term}** — {meaning}" for term, meaning in DEFINITIONS))
     st.markdown(THEORY)
+    st.markdown(RESILIENCE)
     st.subheader("Glossary")
     st.markdown(GLOSSARY)
     st.subheader("Measured overheads (Celery on Redis)")

@@ -18,6 +18,7 @@ from ui.catalogue import (
     topic_name,
 )
 from ui.knobs import open_groups
+from ui.ladder_view import ladder_section, stored
 from ui.runs import results_for, run_key
 from ui.sweep import sweep_tab
 from ui.views import MODE_TITLES, chart_tabs, kpi_rows_for, show_warnings
@@ -147,7 +148,9 @@ def render() -> None:
                                          MODE_TITLES):
         kpi_rows_for(results, MODE_TITLES)
     show_warnings(results)
-    chart_tabs(keys, "pg", results, sweep=lambda: sweep_tab(scenario, seed, P))
+    chart_tabs(keys, "pg", results, sweep=lambda: sweep_tab(scenario, seed, P),
+               ladder=lambda: ladder_section("pg", scenario, modes, seed),
+               ladders=lambda: stored("pg", scenario, modes, seed))
 
 
 render()

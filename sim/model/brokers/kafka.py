@@ -131,8 +131,7 @@ class KafkaBroker(Broker):
             msg = part.log.popleft()
             part.lag.add(now, -1)
             self.depth.add(now, -1)
-            if self.cfg.enable_auto_commit:
-                part.uncommitted.append(msg)
+            self._processed(part, msg)
             self.system.expire(msg)
 
     def _run(self, consumer: Consumer, part: Partition) -> None:
@@ -188,11 +187,7 @@ class KafkaBroker(Broker):
         """The head message is done: move on, commit, and pick up the next partition."""
         msg = part.log.popleft()
         part.lag.add(self.env.now, -1)
-        if self.cfg.enable_auto_commit:
-            if not part.uncommitted:
-                self._dirty.append(part)
-            part.uncommitted.append(msg)
-            self._arm_commit()
+        self._processed(part, msg)
         del consumer.running[part]
         consumer.free += 1
         part.busy = False
@@ -204,6 +199,14 @@ class KafkaBroker(Broker):
             part = consumer.waiting.popleft()
             if part.owner is consumer:
                 self._kick(part)
+
+    def _processed(self, part: Partition, msg: Message) -> None:
+        """``msg`` is done with (run or skipped): committed now, or at the next auto-commit."""
+        if self.cfg.enable_auto_commit:
+            if not part.uncommitted:
+                self._dirty.append(part)
+            part.uncommitted.append(msg)
+            self._arm_commit()
 
     def _arm_commit(self) -> None:
         """Auto-commit fires every ``auto_commit_interval`` (at k × interval); a tick that would
