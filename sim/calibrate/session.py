@@ -23,6 +23,7 @@ from sim.calibrate.trace import calibration_scenario, load_rate, make_trace
 from sim.scenario import Scenario
 
 LOADS = (0.3, 0.6, 0.85)
+BUSY_SHARE = 0.5  # of a run's tasks back to back, for its slot overheads to count (see fit)
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,23 @@ def measure(base: Scenario, plan: Plan, workdir: Path,
 
 
 def fit(measured: list[Measured], concurrency: int) -> Fit:
-    """The overhead keys from all runs: dispatch delay from both ack modes, slot overhead
-    per ack mode."""
+    """The overhead keys: the dispatch delay from every run (both ack modes), the slot
+    overhead per ack mode from the busy runs.
+
+    A run is busy when at least ``BUSY_SHARE`` of its tasks followed another back to back.
+    At low load the few tasks that do are mostly the ones a stall of the machine queued up,
+    so their slot overheads are stall-sized: counting them would bias the overhead upwards.
+    (With no busy run, every run counts.)"""
     dispatch = np.concatenate([dispatch_samples(m.real, concurrency) for m in measured])
-    early = [overhead_samples(m.real) for m in measured if not m.acks_late]
-    late = [overhead_samples(m.real) for m in measured if m.acks_late]
-    return fit_overheads(dispatch, np.concatenate(early or [np.empty(0)]),
-                         np.concatenate(late or [np.empty(0)]))
+    samples = [(m, overhead_samples(m.real)) for m in measured]
+    busy = [(m, s) for m, s in samples if s.size >= BUSY_SHARE * m.real.published.size]
+
+    def pooled(acks_late: bool) -> np.ndarray:
+        runs = [s for m, s in busy if m.acks_late == acks_late]
+        runs = runs or [s for m, s in samples if m.acks_late == acks_late]
+        return np.concatenate(runs or [np.empty(0)])
+
+    return fit_overheads(dispatch, pooled(False), pooled(True))
 
 
 def calibrate(base: Scenario, plan: Plan, workdir: Path,
