@@ -23,7 +23,7 @@ from sim.calibrate.trace import calibration_scenario, load_rate, make_trace
 from sim.scenario import Scenario
 
 LOADS = (0.3, 0.6, 0.85)
-BUSY_SHARE = 0.5  # of a run's tasks back to back, for its slot overheads to count (see fit)
+TYPICAL_SHARE = 0.5  # of a run's tasks in a situation, for its samples of it to count (fit)
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,9 @@ class Plan:
 
 
 QUICK = Plan(duration_s=10.0, repeats=1)  # about 100 s in all
-FULL = Plan(duration_s=30.0, repeats=6)  # about 20 min: short runs, interleaved, so that
-# every load and ack mode sees the same mix of machine states (a shared machine drifts)
+# Full: about 20 min of short runs, interleaved, so that every load and ack mode sees the same
+# mix of machine states (a shared machine drifts from minute to minute).
+FULL = Plan(duration_s=30.0, repeats=6)
 
 
 @dataclass(frozen=True)
@@ -77,23 +78,23 @@ def measure(base: Scenario, plan: Plan, workdir: Path,
 
 
 def fit(measured: list[Measured], concurrency: int) -> Fit:
-    """The overhead keys: the dispatch delay from every run (both ack modes), the slot
-    overhead per ack mode from the busy runs.
+    """The overhead keys, each from the runs where its situation is the usual one: the
+    dispatch delay from runs where most tasks found a free slot, the slot overhead (per ack
+    mode) from runs where most tasks followed another back to back (``TYPICAL_SHARE``).
 
-    A run is busy when at least ``BUSY_SHARE`` of its tasks followed another back to back.
-    At low load the few tasks that do are mostly the ones a stall of the machine queued up,
-    so their slot overheads are stall-sized: counting them would bias the overhead upwards.
-    (With no busy run, every run counts.)"""
-    dispatch = np.concatenate([dispatch_samples(m.real, concurrency) for m in measured])
-    samples = [(m, overhead_samples(m.real)) for m in measured]
-    busy = [(m, s) for m, s in samples if s.size >= BUSY_SHARE * m.real.published.size]
+    On a shared machine the exceptions are not a fair sample: at low load the few tasks that
+    queue are mostly the ones a stall of the machine held up, so their slot overheads are
+    stall-sized; at high load the few tasks that find a free slot meet a worker busy with
+    the other slot. (With no such run, every run counts.)"""
+    per_run = [(m, dispatch_samples(m.real, concurrency), overhead_samples(m.real))
+               for m in measured]
 
-    def pooled(acks_late: bool) -> np.ndarray:
-        runs = [s for m, s in busy if m.acks_late == acks_late]
-        runs = runs or [s for m, s in samples if m.acks_late == acks_late]
-        return np.concatenate(runs or [np.empty(0)])
+    def pooled(kind: int, acks_late: bool | None = None) -> np.ndarray:
+        runs = [r for r in per_run if acks_late is None or r[0].acks_late == acks_late]
+        usual = [r[kind] for r in runs if r[kind].size >= TYPICAL_SHARE * r[0].real.published.size]
+        return np.concatenate(usual or [r[kind] for r in runs] or [np.empty(0)])
 
-    return fit_overheads(dispatch, pooled(False), pooled(True))
+    return fit_overheads(pooled(1), pooled(2, False), pooled(2, True))
 
 
 def calibrate(base: Scenario, plan: Plan, workdir: Path,
