@@ -168,7 +168,8 @@ class Exchange(Strict):
 
 ZERO = ConstantDist(value=0)
 DISPATCH_HELP = ("time from publish until an idle worker starts the task, s (fetch, hand-over "
-                 "to a pool process); part of the queue wait, never of the task's run time")
+                 "to a pool process); part of the queue wait, never of the task's run time; "
+                 "a message prefetched while every slot is busy starts when one frees")
 
 
 class RabbitMQBroker(Strict):
@@ -229,7 +230,8 @@ class Workers(Strict):
     time_limit: float | None = Field(default=None, gt=0, description="seconds")
     task_overhead: Distribution = Field(
         default=ZERO, description="extra slot time per attempt after the task body (ack, "
-        "result, bookkeeping, handing the next task over), s; Celery workers only, not Kafka")
+        "result, bookkeeping, handing a prefetched message over), s; Celery workers only, "
+        "not Kafka")
     task_overhead_acks_late: Distribution | None = Field(
         default=None, description="task_overhead when acks_late is on (none = the same); "
         "with prefetch_multiplier 1 the slot then also waits a dispatch_delay for the next "

@@ -5,8 +5,9 @@ reaching a worker and its start (hidden when it was prefetched while the slot wa
 ``task_overhead`` of slot time after the body. So, from the samples of ``sim.calibrate.measure``:
 
 * ``broker.dispatch_delay`` is the publish → start time of tasks that found a free slot;
-* ``workers.task_overhead`` (early ack) is the back-to-back slot overhead: with early ack the
-  next task has already been prefetched when a slot frees;
+* ``workers.task_overhead`` (early ack) is the back-to-back slot overhead (of busy runs, see
+  ``sim.calibrate.session.fit``): with early ack the next task has already been prefetched
+  when a slot frees;
 * ``workers.task_overhead_acks_late`` is that overhead minus the mean dispatch delay: with
   ``acks_late`` and a prefetch multiplier of 1 the worker fetches the next message only after
   acknowledging the last, so its slot overhead is task overhead + dispatch delay.

@@ -68,7 +68,7 @@ def free_port() -> int:
 
 
 class Lab:
-    """A Redis server plus (one at a time) a Celery worker, stopped on exit."""
+    """A Redis server and a Celery worker, stopped on exit."""
 
     def __init__(self, workdir: Path, concurrency: int = 2, prefetch: int = 1) -> None:
         self.workdir = Path(workdir)
@@ -100,9 +100,10 @@ class Lab:
 
     def close(self) -> None:
         self.stop_worker()
-        if self._client is not None:
-            with contextlib.suppress(Exception):
-                self._client.close()
+        for client in (self._app, self._client):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.close()
         _stop(self._redis)
         self._redis = None
         for log in self._logs:

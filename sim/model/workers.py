@@ -25,13 +25,13 @@ Crashes (``worker_crash`` faults), as Celery does it (celery/worker/request.py `
   RabbitMQ requeues at once, Redis only when a restore sweep finds it past the visibility
   timeout.
 
-Measured overheads (see the calibration lab): a delivered message can start only
-``broker.dispatch_delay`` after the broker handed it over (fetch and hand-over to a pool
-process: queue wait, not run time, and hidden when the message was prefetched while the slot
-was busy); after the task body the slot stays busy for ``workers.task_overhead`` (or
-``task_overhead_acks_late``): result, acknowledgement and bookkeeping. The task is done when
-its body ends; with ``acks_late`` the acknowledgement, and so the prefetch credit, comes at the
-end of the overhead.
+Measured overheads (see the calibration lab): a message delivered to a worker with a free slot
+starts only ``broker.dispatch_delay`` later (the worker wakes, fetches it and hands it to a pool
+process: queue wait, not run time); a message prefetched while every slot is busy starts as
+soon as a slot frees. After the task body the slot stays busy for ``workers.task_overhead`` (or
+``task_overhead_acks_late``): result, acknowledgement, bookkeeping and handing the next
+prefetched message over. The task is done when its body ends; with ``acks_late`` the
+acknowledgement, and so the prefetch credit, comes at the end of the overhead.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class Worker:
         """The broker hands this worker a message (it counts against the prefetch window,
         unless it is a retry to hold until its ETA)."""
         delivery.channel = self.channel
-        if self.dispatch is not None:
+        if self.dispatch is not None and self.free > len(self.reserved):  # a slot awaits it
             delivery.ready = self.env.now + self.dispatch()
         msg = delivery.msg
         if msg.eta:

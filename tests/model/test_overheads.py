@@ -119,6 +119,22 @@ def test_late_ack_prefetch_one_waits_for_the_fetch_after_each_task():
     assert gaps.min() == pytest.approx(1.0 + O, abs=1e-9)  # prefetched: the fetch is hidden
 
 
+@pytest.mark.parametrize("acks_late", [False, True])
+def test_dispatch_delay_is_for_a_free_slot_only(acks_late):
+    """Three tasks at t = 0, 0.1, 0.2 on one slot with prefetch 2: the first meets the free
+    slot and waits d; the others are prefetched while it runs and start the moment the slot
+    is free again (their hand-over is part of the overhead)."""
+    scenario = mmc_scenario(1.0, 0, 1, 10, service=const(1.0),
+                            broker={"kind": "redis", "dispatch_delay": const(D)},
+                            workers={"count": 1, "concurrency": 1, "prefetch_multiplier": 2,
+                                     "acks_late": acks_late, "task_overhead": const(O)})
+    result = run(scenario, "async", 1, arrival_times=[0.0, 0.1, 0.2])
+    starts = result.attempts.sort_values("task_id")["start"].to_numpy()
+    slot = 1.0 + O  # (with acks_late the third is fetched once the first is acknowledged,
+    # while the second runs: prefetched as well)
+    assert starts == pytest.approx([D, D + slot, D + 2 * slot])
+
+
 def test_overheads_keep_common_random_numbers():
     """Overheads draw from their own streams: the same seed gives the same arrivals and the
     same task sizes with and without them."""

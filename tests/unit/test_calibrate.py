@@ -169,3 +169,37 @@ def test_cells_pool_repeats_and_keep_the_spread():
         (abs(np.log(0.01 / 0.03)) + abs(np.log(0.5))) / 2)
     assert error(1.0, 0.0) != error(1.0, 0.0)  # NaN, not a division error
     assert isinstance(table[0], Cell)
+
+
+def burst(n: int, overhead: float) -> RealRun:
+    """One pool process, n tasks of 0.1 s published at once: each starts ``overhead`` after
+    the previous one's body (the first after a 5 ms dispatch)."""
+    starts = 0.005 + np.arange(n) * (0.1 + overhead)
+    return real_run(np.zeros(n), starts, starts + 0.1, np.ones(n, dtype=int), np.full(n, 0.1))
+
+
+def quiet(n: int, stall: float, pairs: int = 12) -> RealRun:
+    """Tasks 1 s apart, each meeting an idle worker (5 ms dispatch), except ``pairs`` tasks
+    that arrive just after another and wait out a stall of ``stall`` after it."""
+    published = np.arange(n, dtype=float)
+    starts = published + 0.005
+    for k in range(0, 2 * pairs, 2):
+        published[k + 1] = published[k] + 0.01
+        starts[k + 1] = starts[k] + 0.1 + stall
+    return real_run(published, starts, starts + 0.1, np.ones(n, dtype=int), np.full(n, 0.1))
+
+
+def test_slot_overhead_comes_from_busy_runs_not_from_stalls_at_low_load():
+    from sim.calibrate.session import fit
+
+    def measured(real: RealRun, acks_late: bool) -> Measured:
+        return Measured(0, acks_late, 0.5, 1.0, 1, 60.0, real)
+
+    runs = [measured(burst(40, 0.01), False), measured(quiet(40, 0.5), False),
+            measured(burst(40, 0.02), True), measured(quiet(40, 0.5), True)]
+    fitted = fit(runs, concurrency=1)
+    assert fitted.task_overhead["mean"] == pytest.approx(0.01)  # the stall is left out
+    assert fitted.dispatch_delay["mean"] == pytest.approx(0.005)
+    assert fitted.task_overhead_acks_late["mean"] == pytest.approx(0.02 - 0.005)
+    everything = fit([runs[1], runs[3]], concurrency=1)  # no busy run: every run counts
+    assert everything.task_overhead["mean"] == pytest.approx(0.5, rel=0.01)
