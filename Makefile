@@ -1,12 +1,14 @@
-# Async Lab: `make run` starts the app, `make test` runs every test (both set up .venv first).
+# Async Lab: `make run` starts the app, `make test` runs every test (both set up .venv first);
+# `make browser` installs what the browser tests need (without it they are skipped, loudly).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
 AXE := node_modules/axe-core/axe.min.js
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench clean screenshots
+.PHONY: run test lint bench clean browser screenshots
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +43,15 @@ test: $(VENV)/.dev-installed $(AXE)
 screenshots: $(VENV)/.dev-installed
 	$(PY) -m tests.e2e.screenshots out/screenshots
 
+# What the browser tests (and PNG/SVG export) need: Debian's chromium and the Playwright client.
+browser: $(VENV)/.dev-installed
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	$(PY) -c "import playwright.sync_api" && echo "browser tests ready: $$(command -v chromium)"
+
 bench: $(VENV)/.dev-installed
 	$(PY) bench/engine.py
+	$(PY) bench/experiments.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

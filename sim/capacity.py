@@ -6,9 +6,9 @@ tier cannot keep up and its queue grows without bound; the run will stop at its 
 
 from __future__ import annotations
 
-from sim.dists import mean_of
+from sim.dists import is_zero, mean_of
 from sim.model.retry import ceiling
-from sim.scenario import Scenario
+from sim.scenario import Distribution, Scenario
 
 JITTER_MEAN = {"none": 1.0, "full": 0.5, "equal": 0.75, "decorrelated": 1.0}
 
@@ -54,14 +54,28 @@ def offered_load(scenario: Scenario, mode: str, rate: float | None = None) -> di
             **downstream}
 
 
+def slot_parts(scenario: Scenario) -> list[Distribution]:
+    """What one attempt holds a worker slot for: the task's service time plus, for Celery
+    workers (not Kafka), ``task_overhead``, and with ``acks_late`` and a prefetch multiplier
+    of 1 also ``dispatch_delay`` (the next message is fetched only after the
+    acknowledgement, so the slot waits for it)."""
+    parts = [scenario.task.service]
+    workers, broker = scenario.workers, scenario.broker
+    if broker.kind != "kafka":
+        parts.append(workers.overhead())
+        if workers.acks_late and workers.prefetch_multiplier == 1:
+            parts.append(broker.dispatch_delay)
+    return [p for p in parts if not is_zero(p)]
+
+
 def worker_capacity(scenario: Scenario) -> float:
-    """Attempts per second the consumers can run: slots / mean task time, capped by Kafka's
+    """Attempts per second the consumers can run: slots / mean slot time, capped by Kafka's
     one-message-per-partition rule and by Celery's per-worker rate limit."""
     workers, broker = scenario.workers, scenario.broker
     slots = workers.count * workers.concurrency
     if broker.kind == "kafka":
         slots = min(slots, broker.partitions + (1 if broker.retry_topic else 0))
-    mean = mean_of(scenario.task.service)
+    mean = sum(mean_of(part) for part in slot_parts(scenario))
     capacity = slots / mean if mean > 0 else float("inf")
     per_worker = workers.rate_per_second()
     if per_worker is not None and broker.kind != "kafka":  # a Celery setting
@@ -69,12 +83,24 @@ def worker_capacity(scenario: Scenario) -> float:
     return capacity
 
 
+def steady_load(scenario: Scenario, mode: str) -> dict[str, float]:
+    """Offered load of each tier at the rate the run settles to (base or final profile rate,
+    whichever is higher): at 1 or more that tier's queue grows for good."""
+    return offered_load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+
+
 def load_warnings(scenario: Scenario, mode: str) -> list[str]:
     """One warning per tier whose offered load reaches 1, for good or at the peak of a profile."""
     names = {"web": "web threads", "workers": "workers",
              "downstream": "downstream service's connections"}
-    steady = offered_load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
-    peak = offered_load(scenario, mode, peak_rate(scenario))
+    load = offered_load
+    if scenario.services:
+        from sim.service_load import fanout_load, tier_names
+
+        load = fanout_load  # type: ignore[assignment]
+        names = {**names, **tier_names(scenario)}
+    steady = load(scenario, mode, max(scenario.arrivals.rate, final_rate(scenario)))
+    peak = load(scenario, mode, peak_rate(scenario))
     warnings = []
     for tier, load in steady.items():
         if load >= 1:
@@ -85,41 +111,3 @@ def load_warnings(scenario: Scenario, mode: str) -> list[str]:
                             f"{names[tier]} are offered {peak[tier]:.2f}× what they can do; "
                             f"their queue grows until the rate drops")
     return warnings
-
-
-def theory_prediction(scenario: Scenario, mode: str) -> dict[str, object]:
-    """Queueing-theory mean wait of the tier that queues (sync: web threads; async: worker
-    slots): ``{"model", "wq", "note", "applies"}``. ``wq`` is None when the queue is unstable
-    or when the scenario has something the formula does not know about (then ``note`` says
-    what)."""
-    from sim.dists import cv_of
-    from sim.theory import UnstableQueueError, mgc_approx
-
-    rate, workers, broker = scenario.arrivals.rate, scenario.workers, scenario.broker
-    if mode == "sync":
-        servers = scenario.web.workers
-        lam, mean = rate, offered_load(scenario, "sync")["web"] * servers / rate
-    else:
-        servers = workers.count * workers.concurrency
-        if broker.kind == "kafka":
-            servers = min(servers, broker.partitions + (1 if broker.retry_topic else 0))
-        lam, mean = rate * expected_attempts(scenario), mean_of(scenario.task.service)
-    cv = cv_of(scenario.task.service)
-    model = "M/M/c" if abs(cv - 1) < 1e-9 and mode == "async" else "M/G/c (approx.)"
-    reasons = [
-        (bool(scenario.arrivals.profile), "the arrival rate changes over time"),
-        (bool(scenario.faults), "faults interrupt the service"),
-        (bool(scenario.arrivals.client_retries), "users resend requests"),
-        (bool(scenario.downstream.capacity), "the downstream caps concurrent calls"),
-        (mode == "async" and workers.rate_per_second() is not None, "a rate limit spaces tasks"),
-        (mode == "async" and broker.kind == "kafka" and getattr(broker, "key_skew", 0) > 0,
-         "keys are unevenly spread over the partitions"),
-    ]
-    why = [text for hit, text in reasons if hit]
-    if why:
-        return {"model": model, "wq": None, "note": f"no formula: {why[0]}", "applies": False}
-    try:
-        wq = mgc_approx(lam, mean, cv, servers).wq if mean > 0 else 0.0
-    except UnstableQueueError:
-        return {"model": model, "wq": None, "note": "unstable (ρ ≥ 1)", "applies": True}
-    return {"model": model, "wq": wq, "note": f"{model}, c={servers}", "applies": True}

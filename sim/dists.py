@@ -63,6 +63,11 @@ def sample(spec: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
     return SAMPLERS[spec.dist](spec, rng, n)
 
 
+def is_zero(spec: Distribution) -> bool:
+    """True for a distribution that always gives 0 (an overhead that is switched off)."""
+    return isinstance(spec, ConstantDist) and spec.value == 0
+
+
 def mean_of(spec: Distribution) -> float:
     """The mean of a distribution, in its own unit (seconds)."""
     if isinstance(spec, ConstantDist):

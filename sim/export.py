@@ -2,7 +2,8 @@
 
 ``write_run(results, out_dir)`` writes ``summary.json``, ``requests.csv``, ``attempts.csv``,
 ``tasks.csv``, ``timeseries.csv`` and ``scenario.yaml`` (with the seed used), so a run can be
-reproduced from its folder. With both modes the CSVs go to ``sync/`` and ``async/``.
+reproduced from its folder; a run with services also writes ``services.csv`` (one row each).
+With both modes the CSVs go to ``sync/`` and ``async/``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from sim.metrics import gave_up, user_wait_of
 from sim.runner import Result
+from sim.service_metrics import service_rows
 
 
 def clean(value: Any) -> Any:
@@ -40,12 +45,30 @@ def effective_yaml(result: Result) -> str:
     return result.scenario.model_copy(update={"seed": result.seed}).to_yaml()
 
 
+RECORDS = ("requests", "tasks", "attempts", "timeseries")
+
+
+def records_csv(result: Result, name: str) -> str:
+    """One record frame as CSV; requests also get each user's ``user_wait`` (seconds until
+    answered or gave up, see :func:`sim.metrics.user_wait_of`) and ``gave_up``."""
+    frame = getattr(result, name)
+    if name == "requests" and len(frame):
+        end = result.summary.get("run", {}).get("end_time_s", float("nan"))
+        frame = frame.assign(user_wait=user_wait_of(frame, end, result.scenario.web.timeout),
+                             gave_up=gave_up(frame).to_numpy())
+    return frame.to_csv(index=False)
+
+
 def write_records(result: Result, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("requests", "tasks", "attempts", "timeseries"):
+    for name in RECORDS:
         path = folder / f"{name}.csv"
-        getattr(result, name).to_csv(path, index=False)
+        path.write_text(records_csv(result, name), encoding="utf-8")
+        written.append(path)
+    if result.scenario.services:  # one row of figures per service
+        path = folder / "services.csv"
+        pd.DataFrame(service_rows(result.summary)).to_csv(path, index=False)
         written.append(path)
     return written
 

@@ -2,7 +2,10 @@
 
 Definitions (also on the About page):
 - response time: request arrival -> the response leaves the web tier (success or error);
-  timed-out requests are counted in ``timed_out`` and left out of the percentiles;
+  answered requests only: timed-out requests are counted in ``timed_out`` and left out;
+- user wait: every request that arrived, from its arrival until its user got an answer or
+  stopped waiting (gave up at the client timeout, or was still waiting when the run ended: then
+  the time until the end, a lower bound); the headline figure, since it leaves nobody out;
 - task latency: request arrival -> the task's final success; failed tasks excluded;
 - queue wait: first publish -> first start on a worker (sync: the wait for a web thread);
 - throughput: responses completed in ``[0, duration]`` divided by ``duration``;
@@ -48,6 +51,34 @@ def response_times(requests: pd.DataFrame, warmup: float = 0.0) -> np.ndarray:
     return (rows["end"] - rows["arrival"]).to_numpy()
 
 
+def user_wait_of(requests: pd.DataFrame, end_time: float, timeout: float | None) -> np.ndarray:
+    """Seconds each user waited, one value per request row: until the answer (success or
+    error), until they gave up (``timeout``), or until the run ended (a lower bound)."""
+    arrival, end = requests["arrival"].to_numpy(), requests["end"].to_numpy()
+    stop = np.where(np.isnan(end), end_time, end)
+    if timeout is not None:
+        stop = np.minimum(stop, arrival + timeout)
+    return np.maximum(stop - arrival, 0.0)
+
+
+def user_waits(requests: pd.DataFrame, end_time: float, timeout: float | None,
+               warmup: float = 0.0) -> np.ndarray:
+    """:func:`user_wait_of` for every request that arrived after the warm-up."""
+    return user_wait_of(requests[requests["arrival"] >= warmup], end_time, timeout)
+
+
+def gave_up(requests: pd.DataFrame) -> pd.Series:
+    """Whether each request's user went without a successful answer (error, time-out, or still
+    waiting when the run ended)."""
+    return requests["outcome"] != "completed"
+
+
+def answered_share(requests: pd.DataFrame, warmup: float = 0.0) -> float | None:
+    """Completed / arrived, over the requests that arrived after the warm-up."""
+    rows = requests[requests["arrival"] >= warmup]
+    return float((rows["outcome"] == "completed").mean()) if len(rows) else None
+
+
 def task_latencies(tasks: pd.DataFrame, requests: pd.DataFrame, warmup: float = 0.0) -> np.ndarray:
     ok = tasks[tasks["state"] == "succeeded"]
     arrival = requests["arrival"].to_numpy()[ok["request_id"].to_numpy()]
@@ -65,9 +96,14 @@ def queue_waits(mode: str, tasks: pd.DataFrame, requests: pd.DataFrame,
     return waits[arrival >= warmup]
 
 
+def reasons(tasks: pd.DataFrame, state: str) -> dict[str, int]:
+    """How many tasks ended in ``state``, by reason."""
+    rows = tasks.loc[tasks["state"] == state, "reason"].astype(str)
+    return {str(k): int(v) for k, v in rows.value_counts().sort_index().items()}
+
+
 def dead_letter_reasons(tasks: pd.DataFrame) -> dict[str, int]:
-    dead = tasks.loc[tasks["state"] == "dead_lettered", "reason"].astype(str)
-    return {str(k): int(v) for k, v in dead.value_counts().sort_index().items()}
+    return reasons(tasks, "dead_lettered")
 
 
 def lag_summary(timeseries: pd.DataFrame) -> dict[str, Any] | None:
@@ -80,14 +116,36 @@ def lag_summary(timeseries: pd.DataFrame) -> dict[str, Any] | None:
     return {"max": max(per_partition), "per_partition_max": per_partition}
 
 
+def task_figures(tasks: pd.DataFrame, retries: int, rejected: int) -> dict[str, Any]:
+    """The ``tasks`` section: how many were published, and where each one ended."""
+    counts = _counts(tasks["state"], TASK_STATES)
+    return {
+        "published": len(tasks),
+        "succeeded": counts["succeeded"],
+        "failed": counts["failed"],
+        "dead_lettered": counts["dead_lettered"],
+        "lost": counts["lost"],
+        "expired": counts["expired"],
+        "dropped": counts["dropped"],
+        "duplicates": int(tasks["duplicates"].sum()),
+        "retries": retries,
+        "in_queue": counts["in_queue"],
+        "in_progress": counts["in_progress"],
+        "dead_lettered_by_reason": dead_letter_reasons(tasks),
+        "dropped_by_reason": reasons(tasks, "dropped"),
+        "redeliveries": int(tasks["redeliveries"].sum()),
+        "rejected_publishes": rejected,
+    }
+
+
 def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, warmup: float,
               end_time: float, busy_area: dict[str, float], capacity: dict[str, int],
               retries: int, warnings: list[str],
-              per_worker: list[float] | None = None, rejected: int = 0) -> dict[str, Any]:
-    """The summary dict of DESIGN.md "Summary keys" (plus a few extra keys)."""
+              per_worker: list[float] | None = None, rejected: int = 0,
+              timeout: float | None = None) -> dict[str, Any]:
+    """The summary dict (its keys are listed in docs/architecture.md "Summary keys")."""
     requests, tasks = frames["requests"], frames["tasks"]
     req_counts = _counts(requests["outcome"], REQUEST_OUTCOMES)
-    task_counts = _counts(tasks["state"], TASK_STATES)
     completed_in_window = int(((requests["outcome"] == "completed")
                                & (requests["end"] <= duration)).sum())
     utilization = {
@@ -98,24 +156,13 @@ def summarize(frames: dict[str, pd.DataFrame], *, mode: str, duration: float, wa
     summary = {
         "mode": mode,
         "requests": {"arrived": len(requests), **{k: req_counts[k] for k in
-                     ("completed", "failed", "timed_out", "in_flight")},
-                     "retried": int(requests["client_retry"].sum())},
+                     ("completed", "failed", "timed_out", "shed", "in_flight")},
+                     "retried": int(requests["client_retry"].sum()),
+                     "answered_share": answered_share(requests, warmup)},
         "response_time_s": describe(response_times(requests, warmup), with_max=True),
+        "user_wait_s": describe(user_waits(requests, end_time, timeout, warmup), with_max=True),
         "throughput_rps": completed_in_window / duration,
-        "tasks": {
-            "published": len(tasks),
-            "succeeded": task_counts["succeeded"],
-            "failed": task_counts["failed"],
-            "dead_lettered": task_counts["dead_lettered"],
-            "lost": task_counts["lost"],
-            "duplicates": int(tasks["duplicates"].sum()),
-            "retries": retries,
-            "in_queue": task_counts["in_queue"],
-            "in_progress": task_counts["in_progress"],
-            "dead_lettered_by_reason": dead_letter_reasons(tasks),
-            "redeliveries": int(tasks["redeliveries"].sum()),
-            "rejected_publishes": rejected,
-        },
+        "tasks": task_figures(tasks, retries, rejected),
         "task_latency_s": describe(task_latencies(tasks, requests, warmup)),
         "queue_wait_s": describe(queue_waits(mode, tasks, requests, warmup)),
         "utilization": utilization,

@@ -4,6 +4,11 @@ During the run everything goes into compact ``array`` columns (appends and index
 DataFrames are built once, at the end. Levels (queue depth, busy threads, busy worker slots)
 keep their exact time integral, so time averages are exact, and are sampled on a fixed grid for
 the time series (mean and maximum within each bin).
+
+The recorder also counts the run's *work*: every request and attempt (and whatever else the
+engine adds with :meth:`Recorder.count`). Every ``CHECK_EVERY`` units, and exactly at the work
+limit, it calls ``checkpoint`` so the run can stop at its bound (``limits.max_events``). Per-task
+counters are 32-bit: a task can never be attempted or redelivered more often than the work bound.
 """
 
 from __future__ import annotations
@@ -16,13 +21,19 @@ import pandas as pd
 
 NAN = float("nan")
 
-REQUEST_OUTCOMES = ("in_flight", "completed", "failed", "timed_out")
-TASK_STATES = ("in_queue", "in_progress", "succeeded", "failed", "dead_lettered", "lost")
-ATTEMPT_OUTCOMES = ("running", "success", "failure", "killed")
+# shed: refused at once by load shedding (web.max_queue); expired: skipped after its deadline
+# or Celery expires; short_circuited: refused by an open circuit breaker (no downstream call);
+# dropped: discarded by the broker without a dead-letter exchange (overflow, TTL, delivery
+# limit). A task's state only moves forward; every state from "succeeded" on is final (append
+# new final states at the end, so that ``state >= SUCCEEDED`` keeps meaning "settled").
+REQUEST_OUTCOMES = ("in_flight", "completed", "failed", "timed_out", "shed")
+TASK_STATES = ("in_queue", "in_progress", "succeeded", "failed", "dead_lettered", "lost",
+               "expired", "dropped")
+ATTEMPT_OUTCOMES = ("running", "success", "failure", "killed", "short_circuited")
 
-IN_FLIGHT, COMPLETED, FAILED, TIMED_OUT = range(4)
-IN_QUEUE, IN_PROGRESS, SUCCEEDED, TASK_FAILED, DEAD_LETTERED, LOST = range(6)
-RUNNING, SUCCESS, FAILURE, KILLED = range(4)
+IN_FLIGHT, COMPLETED, FAILED, TIMED_OUT, SHED = range(5)
+IN_QUEUE, IN_PROGRESS, SUCCEEDED, TASK_FAILED, DEAD_LETTERED, LOST, EXPIRED, DROPPED = range(8)
+RUNNING, SUCCESS, FAILURE, KILLED, SHORT_CIRCUITED = range(5)
 
 
 class Level:
@@ -48,10 +59,17 @@ class Level:
         return self.area + self.value * (now - self.last)
 
 
+CHECK_EVERY = 4096  # work units between two checkpoints: cheap, and a stop comes soon
+
+
 class Recorder:
     """Columns for requests, tasks and attempts, written while the simulation runs."""
 
-    def __init__(self, level_names: tuple[str, ...]) -> None:
+    def __init__(self, level_names: tuple[str, ...], work_limit: int = 1 << 62) -> None:
+        self.work = 0  # requests + attempts + other counted events so far
+        self.work_limit = work_limit
+        self._check_at = min(CHECK_EVERY, work_limit)
+        self.checkpoint: Any = lambda: None  # set by the run: limit and cancellation checks
         self.req_arrival = array("d")
         self.req_start = array("d")
         self.req_end = array("d")
@@ -62,28 +80,44 @@ class Recorder:
         self.task_first_start = array("d")
         self.task_finished = array("d")
         self.task_state = array("b")
-        self.task_attempts = array("h")
-        self.task_duplicates = array("h")
-        self.task_redeliveries = array("h")
+        self.task_attempts = array("i")
+        self.task_duplicates = array("i")
+        self.task_redeliveries = array("i")
         self.task_partition = array("h")
         self.task_reason: dict[int, str] = {}
         self.att_task = array("l")
-        self.att_number = array("h")
+        self.att_number = array("i")
         self.att_worker = array("h")
         self.att_enqueued = array("d")
         self.att_start = array("d")
         self.att_end = array("d")
         self.att_outcome = array("b")
         self.levels = {name: Level() for name in level_names}
-        self.samples: dict[str, list[float]] = {"time": []}
+        self.samples: dict[str, array] = {"time": array("d")}
         for name in level_names:
-            self.samples[f"{name}_mean"] = []
-            self.samples[f"{name}_max"] = []
-        self._bin_area = {name: 0.0 for name in level_names}
+            self.samples[f"{name}_mean"] = array("d")
+            self.samples[f"{name}_max"] = array("d")
+        self._columns = [(self.levels[name], self.samples[f"{name}_mean"],
+                          self.samples[f"{name}_max"]) for name in level_names]
+        self._bin_areas = [0.0] * len(level_names)
         self._bin_start = 0.0
+
+    # --- work -------------------------------------------------------------------------
+    def count(self, units: int = 1) -> None:
+        """Count work that is neither a request nor an attempt (a redelivery, a timer)."""
+        self.work += units
+        if self.work >= self._check_at:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        self._check_at = min(self.work + CHECK_EVERY, max(self.work_limit, self.work + 1))
+        self.checkpoint()
 
     # --- requests ---------------------------------------------------------------------
     def new_request(self, now: float, retry: bool = False) -> int:
+        self.work += 1
+        if self.work >= self._check_at:
+            self._checkpoint()
         self.req_arrival.append(now)
         self.req_start.append(NAN)
         self.req_end.append(NAN)
@@ -107,6 +141,9 @@ class Recorder:
     # --- attempts ---------------------------------------------------------------------
     def new_attempt(self, task: int, number: int, worker: int, enqueued: float,
                     now: float) -> int:
+        self.work += 1
+        if self.work >= self._check_at:
+            self._checkpoint()
         self.att_task.append(task)
         self.att_number.append(number)
         self.att_worker.append(worker)
@@ -128,53 +165,78 @@ class Recorder:
         """Close the time bin ending at ``now``: record each level's mean and max in it."""
         width = now - self._bin_start
         self.samples["time"].append(now)
-        for name, level in self.levels.items():
-            area = level.area_at(now)
-            mean = (area - self._bin_area[name]) / width if width > 0 else float(level.value)
-            self.samples[f"{name}_mean"].append(mean)
-            self.samples[f"{name}_max"].append(float(max(level.peak, level.value)))
-            self._bin_area[name] = area
-            level.peak = level.value
+        areas = self._bin_areas
+        for i, (level, means, maxes) in enumerate(self._columns):
+            value = level.value
+            area = level.area + value * (now - level.last)
+            means.append((area - areas[i]) / width if width > 0 else float(value))
+            maxes.append(float(max(level.peak, value)))
+            areas[i] = area
+            level.peak = value
         self._bin_start = now
 
     # --- frames -----------------------------------------------------------------------
     def frames(self) -> dict[str, pd.DataFrame]:
+        """The records as DataFrames. Columns are views of the recorder's arrays (no copy: the
+        largest allowed run must fit in memory), so the recorder is done once this is called."""
+        frame = _frame
         return {
-            "requests": pd.DataFrame({
+            "requests": frame({
                 "request_id": np.arange(len(self.req_arrival)),
-                "arrival": np.array(self.req_arrival, dtype=float),
-                "start": np.array(self.req_start, dtype=float),
-                "end": np.array(self.req_end, dtype=float),
+                "arrival": _view(self.req_arrival, float),
+                "start": _view(self.req_start, float),
+                "end": _view(self.req_end, float),
                 "outcome": _categorical(self.req_outcome, REQUEST_OUTCOMES),
-                "client_retry": np.array(self.req_retry, dtype=bool),
+                "client_retry": _view(self.req_retry, np.int8).astype(bool),
             }),
-            "tasks": pd.DataFrame({
+            "tasks": frame({
                 "task_id": np.arange(len(self.task_request)),
-                "request_id": np.array(self.task_request, dtype=np.int64),
-                "published": np.array(self.task_published, dtype=float),
-                "first_start": np.array(self.task_first_start, dtype=float),
-                "finished": np.array(self.task_finished, dtype=float),
+                "request_id": _view(self.task_request, np.int64),
+                "published": _view(self.task_published, float),
+                "first_start": _view(self.task_first_start, float),
+                "finished": _view(self.task_finished, float),
                 "state": _categorical(self.task_state, TASK_STATES),
-                "attempts": np.array(self.task_attempts, dtype=np.int16),
-                "duplicates": np.array(self.task_duplicates, dtype=np.int16),
-                "redeliveries": np.array(self.task_redeliveries, dtype=np.int16),
-                "partition": np.array(self.task_partition, dtype=np.int16),
-                "reason": pd.Categorical([self.task_reason.get(i, "")
-                                          for i in range(len(self.task_request))]),
+                "attempts": _view(self.task_attempts, np.int32),
+                "duplicates": _view(self.task_duplicates, np.int32),
+                "redeliveries": _view(self.task_redeliveries, np.int32),
+                "partition": _view(self.task_partition, np.int16),
+                "reason": _reasons(self.task_reason, len(self.task_request)),
             }),
-            "attempts": pd.DataFrame({
-                "task_id": np.array(self.att_task, dtype=np.int64),
-                "attempt": np.array(self.att_number, dtype=np.int16),
-                "worker": np.array(self.att_worker, dtype=np.int16),
-                "enqueued": np.array(self.att_enqueued, dtype=float),
-                "start": np.array(self.att_start, dtype=float),
-                "end": np.array(self.att_end, dtype=float),
+            "attempts": frame({
+                "task_id": _view(self.att_task, np.int64),
+                "attempt": _view(self.att_number, np.int32),
+                "worker": _view(self.att_worker, np.int16),
+                "enqueued": _view(self.att_enqueued, float),
+                "start": _view(self.att_start, float),
+                "end": _view(self.att_end, float),
                 "outcome": _categorical(self.att_outcome, ATTEMPT_OUTCOMES),
             }),
-            "timeseries": pd.DataFrame({k: np.asarray(v, dtype=float)
-                                        for k, v in self.samples.items()}),
+            "timeseries": pd.DataFrame({k: _view(v, float) for k, v in self.samples.items()}),
         }
 
 
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(columns, copy=False)
+
+
+def _view(column: array, dtype: Any) -> np.ndarray:
+    """A numpy view of an ``array`` column (its item size matches ``dtype``)."""
+    if not len(column):
+        return np.zeros(0, dtype=dtype)
+    view = np.frombuffer(column, dtype=dtype)
+    assert view.size == len(column)
+    return view
+
+
+def _reasons(reasons: dict[int, str], n: int) -> Any:
+    """The reason column as a categorical built from codes (no list of n strings)."""
+    names = sorted(set(reasons.values()) | ({""} if len(reasons) < n else set()))
+    index = {name: i for i, name in enumerate(names)}
+    codes = np.full(n, index.get("", 0), dtype=np.int16)
+    for task, reason in reasons.items():
+        codes[task] = index[reason]
+    return pd.Categorical.from_codes(codes, categories=names)
+
+
 def _categorical(codes: array, names: tuple[str, ...]) -> Any:
-    return pd.Categorical.from_codes(np.array(codes, dtype=np.int8), categories=list(names))
+    return pd.Categorical.from_codes(_view(codes, np.int8), categories=list(names))

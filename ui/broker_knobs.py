@@ -19,28 +19,45 @@ BROKER_HELP = {
 }
 
 
-DEAD_LETTER = ("Dead-letter tasks out of retries",
-               "On: a task that used up its retries is parked in a dead-letter queue for a "
-               "human to inspect. Off: it is simply recorded as failed.")
+DEAD_LETTER = ("Dead-letter exchange (DLX)",
+               "On: messages the queue throws away (full, expired, delivered too often) and "
+               "tasks that used up their retries are parked in a dead-letter queue for a human "
+               "to inspect. Off: thrown-away messages are dropped and exhausted tasks are "
+               "recorded as failed.")
 FIELD_TEXT: dict[str, tuple[str, str]] = {
     "max_length": ("Max queue length (messages; 0 = no limit)",
                    "The most messages the queue holds (x-max-length). What happens to more is "
                    "set by 'When the queue is full'."),
     "overflow": ("When the queue is full (x-overflow)",
-                 "drop-head: the oldest waiting message is dropped to the dead-letter queue. "
+                 "drop-head: the oldest waiting message is thrown away (to the dead-letter "
+                 "queue if there is one). "
                  "reject-publish: the new message is refused, so the request fails. "
                  "reject-publish-dlx: refused and dead-lettered."),
     "message_ttl": ("Message time-to-live (s; 0 = none)",
-                    "A message that waits in the queue longer than this is dropped to the "
-                    "dead-letter queue (x-message-ttl)."),
+                    "A message that waits in the queue longer than this is thrown away, to the "
+                    "dead-letter queue if there is one (x-message-ttl)."),
     "delivery_limit": ("Delivery limit (times; 0 = none)",
                        "Quorum queues: a message delivered this many times without success is "
-                       "dead-lettered, so a crashing message cannot loop forever."),
+                       "thrown away (or dead-lettered), so a crashing message cannot loop "
+                       "forever."),
     "dead_letter": DEAD_LETTER,
+    "publish_retry_window": ("Publish retry window (s)",
+                             "While the broker is down, the web handler's client keeps "
+                             "retrying a publish this long (holding its thread) before the "
+                             "request fails. Celery's default retry policy gives up after "
+                             "about a second."),
     "visibility_timeout": ("Visibility timeout (s)",
                            "A task taken by a worker but not acknowledged within this time is "
                            "handed to another worker, even if the first is still running it: "
-                           "long tasks then run twice."),
+                           "long tasks then run twice. A dead worker's tasks also wait this "
+                           "long before they come back."),
+    "restore_interval": ("Restore sweep every (s)",
+                         "How often live workers look for messages past the visibility "
+                         "timeout and put them back (kombu: about every 100 s per worker)."),
+    "session_timeout": ("Session timeout (s)",
+                        "A consumer that dies is noticed only after this long without "
+                        "heartbeats (session.timeout.ms, 45 s by default); until then its "
+                        "partitions stall."),
     "partitions": ("Partitions",
                    "The topic is split into this many ordered logs. Each is read by one "
                    "consumer, one message at a time, so at most this many tasks run at once."),

@@ -70,10 +70,12 @@ def profile_text(scenario: Scenario) -> str | None:
 
 
 FAULT_WORDS = {
-    "worker_crash": lambda f: (f"{f.count} worker{'s crash' if f.count > 1 else ' crashes'} "
-                               f"at {_s(f.at)}" + (f", back {_s(f.restart_after)} later"
-                                                if f.restart_after is not None
-                                                else ", never restarted")),
+    "worker_crash": lambda f: (
+        f"one pool process of {f.count} worker{'s' if f.count > 1 else ''} is killed at "
+        f"{_s(f.at)} (the worker lives on)" if f.scope == "child" else
+        f"{f.count} worker{'s crash' if f.count > 1 else ' crashes'} "
+        f"at {_s(f.at)}" + (f", back {_s(f.restart_after)} later"
+                            if f.restart_after is not None else ", never restarted")),
     "broker_outage": lambda f: f"the broker is down from {_s(f.at)} for {_s(f.duration)}",
     "downstream_outage": lambda f: (f"the downstream service is down from {_s(f.at)} for "
                                     f"{_s(f.duration)} (every call fails)"),

@@ -25,6 +25,7 @@ from ui.broker_knobs import (
 from ui.knobs import (
     GROUPS,
     KNOBS,
+    SERVICES_WHY,
     Knob,
     choices,
     inactive,
@@ -86,7 +87,8 @@ def knob_widget(knob: Knob, prefix: str, container: Any = st,
     without back-off, worker settings in a sync-only run) is shown disabled, saying why.
     """
     key = prefix + knob.key
-    why = inactive(knob, current_values(prefix), kind, mode)
+    services = bool(scenario is not None and scenario.services)
+    why = inactive(knob, current_values(prefix), kind, mode, services)
     tip = knob.help if why is None else f"**Does nothing here.** {why}\n\n{knob.help}"
     if knob.kind == "bool":
         return container.toggle(knob.label, key=key, help=tip, disabled=why is not None)
@@ -115,7 +117,11 @@ def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
         if not knobs:
             continue
         with container.expander(group, expanded=group in expanded):
-            if any(not_applicable(k, kind) for k in knobs):
+            services = bool(scenario is not None and scenario.services)
+            if services and any(not_applicable(k, kind, True) is SERVICES_WHY for k in knobs):
+                st.caption(":material/info: Each service has its own settings "
+                           "(`services:` in the Scenario lab): these knobs are off.")
+            elif any(not_applicable(k, kind) for k in knobs):
                 st.caption(":material/info: Kafka consumers do not use Celery's "
                            + ("prefetch or acknowledgement settings" if group == "Workers"
                               else "rate or time limits") + ": those knobs are off.")

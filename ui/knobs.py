@@ -8,6 +8,7 @@ back into dotted overrides (``{"workers.count": 4}``) that :func:`sim.apply_over
 from __future__ import annotations
 
 import math
+import re
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,7 @@ class Knob:
 
 
 GROUPS = ("Traffic", "Users who give up", "Web tier", "Task", "Downstream service", "Workers",
-          "Worker limits", "Retry")
+          "Worker limits", "Retry", "Defences")
 
 KNOBS: tuple[Knob, ...] = (
     Knob("rate", "arrivals.rate", "Arrival rate (requests/s)",
@@ -92,11 +93,13 @@ KNOBS: tuple[Knob, ...] = (
          "How many messages a worker reserves per slot before it has room. High values let a "
          "busy worker hoard jobs while others sit idle.", "int", 1, 50, 1, "Workers"),
     Knob("acks_late", "workers.acks_late", "Acknowledge late (acks_late)",
-         "On: a job is confirmed only when it finishes, so a crash re-delivers it. Off: it is "
-         "confirmed when it starts, so a crash loses it.", "bool", group="Workers"),
+         "On: a job is confirmed only when it finishes, so a lost worker's jobs are delivered "
+         "again (on Redis after the visibility timeout). Off: it is confirmed when it starts, "
+         "so a lost worker loses it.", "bool", group="Workers"),
     Knob("reject_on_lost", "workers.task_reject_on_worker_lost", "Re-queue if its worker dies",
-         "Celery's task_reject_on_worker_lost, with acks_late: on, a job whose worker died is "
-         "put back in the queue and runs again; off, it is marked failed.", "bool",
+         "Celery's task_reject_on_worker_lost, with acks_late: on, a job whose pool process "
+         "died is put back in the queue and runs again; off, it is marked failed "
+         "(WorkerLostError).", "bool",
          group="Workers"),
     Knob("rate_limit", "workers.rate_limit", "Rate limit per worker (tasks/s; 0 = none)",
          "Celery's rate_limit: each worker process starts at most this many jobs per second, "
@@ -121,9 +124,72 @@ KNOBS: tuple[Knob, ...] = (
     Knob("jitter", "retry.jitter", "Jitter",
          "Randomness added to the wait so that many failed jobs do not all retry at the same "
          "instant (full, equal, decorrelated), or none.", "choice", group="Retry"),
+    Knob("budget_ratio", "retry.budget.ratio", "Retry budget (share of first tries; 0 = none)",
+         "A retry budget (Finagle's RetryBudget, Envoy's retry budget): retries are allowed only "
+         "up to this share of the first attempts of the last 10 s, plus the minimum below. A "
+         "retry that finds the budget empty is not made: the job fails (reason 'budget'). "
+         "0: no budget.", "float", 0.0, 2.0, 0.05, "Defences", "%.2f"),
+    Knob("budget_min", "retry.budget.min_per_second", "Retry budget: retries always allowed (/s)",
+         "Finagle's minRetriesPerSec: this many retries per second are allowed whatever the "
+         "traffic (used only with a retry budget).", "float", 0.0, 20.0, 0.5, "Defences",
+         "%.1f"),
+    Knob("breaker", "circuit_breaker.enabled", "Circuit breaker",
+         "A circuit breaker (Resilience4j, Polly) around the calls to the outside service: when "
+         "too many recent calls failed it opens, and calls fail at once without reaching the "
+         "service; after a wait it lets a few trial calls through.", "bool", group="Defences"),
+    Knob("breaker_threshold", "circuit_breaker.failure_rate_threshold",
+         "Breaker opens at this share of failed calls",
+         "Resilience4j's failureRateThreshold: open when this share of the calls in the window "
+         "failed or timed out.", "float", 0.05, 1.0, 0.05, "Defences", "%.2f"),
+    Knob("breaker_window", "circuit_breaker.sliding_window", "Breaker window (last N calls)",
+         "Resilience4j's slidingWindowSize: the breaker judges the last this many calls (at "
+         "least the minimum below).", "int", 1, 200, 1, "Defences"),
+    Knob("breaker_minimum", "circuit_breaker.minimum_calls", "Breaker minimum calls",
+         "Resilience4j's minimumNumberOfCalls: no verdict on fewer calls than this (at most "
+         "the window).", "int", 1, 200, 1, "Defences"),
+    Knob("breaker_wait", "circuit_breaker.wait_in_open", "Breaker stays open for (s)",
+         "Resilience4j's waitDurationInOpenState (Polly's BreakDuration): how long calls fail "
+         "fast before trial calls are let through.", "float", 0.5, 120.0, 0.5, "Defences",
+         "%.1f"),
+    Knob("breaker_trials", "circuit_breaker.half_open_calls", "Breaker trial calls",
+         "Resilience4j's permittedNumberOfCallsInHalfOpenState: trial calls when half-open; "
+         "all succeed and it closes, any fails and it opens again.", "int", 1, 20, 1,
+         "Defences"),
+    Knob("deadline", "arrivals.deadline", "Deadline per request (s; 0 = none)",
+         "A request's deadline, carried to its job (like gRPC deadlines or Celery's expires): "
+         "work found past it is skipped, not done. 0: no deadline.", "float", 0.0, 60.0, 0.5,
+         "Defences", "%.1f"),
+    Knob("expires", "task.expires", "Task expires after (s; 0 = never)",
+         "Celery's expires, for background jobs: a worker discards a message older than this "
+         "instead of running it (async mode). 0: never.", "float", 0.0, 600.0, 1.0, "Defences",
+         "%.0f"),
+    Knob("max_queue", "web.max_queue", "Shed load beyond this many waiting (0 = never)",
+         "Load shedding: a request that finds this many others waiting for a web thread is "
+         "refused at once with an error (HTTP 503), so the ones let in stay fast. 0: never.",
+         "int", 0, 1000, 5, "Defences"),
 )
 BY_KEY = {k.key: k for k in KNOBS}
 BY_PATH = {k.path: k for k in KNOBS}
+
+# scenario keys without a slider, in words
+KEY_WORDS = {"limits.max_drain": "the drain time limit",
+             "limits.max_in_system": "the bound on requests and tasks in the system",
+             "limits.max_requests": "the bound on the number of requests",
+             "limits.max_events": "the bound on a run's work (requests and attempts)"}
+DOTTED = re.compile(r"\b(?:arrivals|web|task|downstream|broker|workers|retry|limits)"
+                    r"\.[a-z_]+(?:\.[a-z_]+)?\b")
+
+
+def plain_words(text: str) -> str:
+    """``text`` (an engine warning, a description) with every scenario key named as its
+    slider is labelled ("Max retries"), or in words where there is no slider."""
+    def name(match: re.Match[str]) -> str:
+        key = match[0]
+        if key in BY_PATH:
+            return f"“{BY_PATH[key].label}”"
+        return KEY_WORDS.get(key, key)
+
+    return DOTTED.sub(name, text)
 
 # Celery worker settings that the engine's Kafka consumers do not use (a consumer runs one
 # message per partition at a time and commits offsets: no prefetch window, no per-message
@@ -136,8 +202,17 @@ KAFKA_WHY = ("Celery worker setting: Kafka consumers in this simulator do not us
              "rabbitmq or redis to use it.")
 
 
-def not_applicable(knob: Knob, broker_kind: str | None) -> str | None:
-    """Why ``knob`` does nothing with this broker kind (None: it applies)."""
+SERVICE_GROUPS = ("Task", "Workers", "Worker limits", "Retry")
+SERVICES_WHY = ("This scenario sends each event to several services, and each service has its "
+                "own task, workers and retry policy (see `services:` in the Scenario lab), so "
+                "this knob changes nothing here.")
+
+
+def not_applicable(knob: Knob, broker_kind: str | None, services: bool = False) -> str | None:
+    """Why ``knob`` does nothing with this broker kind, or in a scenario with ``services``
+    (None: it applies)."""
+    if services and knob.group in SERVICE_GROUPS:
+        return SERVICES_WHY
     if broker_kind == "kafka" and knob.key in CELERY_ONLY:
         return KAFKA_WHY
     return None
@@ -165,14 +240,15 @@ SYNC_WHY = ("Does nothing in a sync-only run: the web thread runs the job itself
 
 
 def inactive(knob: Knob, values: dict[str, Any], broker_kind: str | None = None,
-             mode: str | None = None) -> str | None:
+             mode: str | None = None, services: bool = False) -> str | None:
     """Why ``knob`` does nothing with the other knobs at ``values`` (widget key -> value), this
-    broker kind and this mode ("sync" only: no workers); None when it has an effect."""
+    broker kind, this mode ("sync" only: no workers) and in a scenario with ``services``;
+    None when it has an effect."""
     if mode == "sync" and knob.group in WORKER_GROUPS:
         return SYNC_WHY
-    kafka = not_applicable(knob, broker_kind)
-    if kafka:
-        return kafka
+    elsewhere = not_applicable(knob, broker_kind, services)
+    if elsewhere:
+        return elsewhere
     for key, idle, why in DEPENDS:
         if key == knob.key and idle(values):
             return why
@@ -350,5 +426,5 @@ def open_groups(scenario: Scenario) -> set[str]:
     default = Scenario()
     changed = {k.group for k in KNOBS if k.key not in (TASK_MEAN, TASK_CV)
                and not same(knob_value(scenario, k), knob_value(default, k))}
-    topical = {"Retry"} if scenario.topic == "retries" else set()
+    topical = {"Retry", "Defences"} if scenario.topic == "retries" else set()
     return set(ALWAYS_OPEN) | topical | (changed - {"Traffic", "Web tier", "Task", "Retry"})

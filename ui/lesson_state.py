@@ -7,16 +7,20 @@ URL (``?lesson=why_async&step=2&instructor=1``), so a link reopens the same less
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
 
 from sim.lessons import Lesson
+from sim.safe_yaml import quote
+from ui.state import MAX_LINK, link_length
 
 P = "ls_"
 LESSON, INSTRUCTOR, PANEL, VIEW = P + "lesson", P + "instructor", P + "panel", P + "view"
 NOTES = P + "notes"
 LIBRARY = "library"
+STEP = re.compile(r"\d{1,6}", flags=re.ASCII)
 
 
 def key(*parts: str) -> str:
@@ -34,16 +38,23 @@ def restore(lessons: list[Lesson]) -> None:
         return
     ids = [lesson.id for lesson in lessons]
     view = st.session_state.get(VIEW) or st.query_params.to_dict()
+    if link_length(view) > MAX_LINK:
+        st.session_state[key("error")] = (f"Link ignored: the link is longer than "
+                                          f"{MAX_LINK // 1024} KB")
+        view = {}
     wanted = view.get("lesson")
     if wanted and wanted not in (*ids, LIBRARY):
-        st.session_state[key("error")] = (f"lesson: no lesson {wanted!r} (lessons: "
+        st.session_state[key("error")] = (f"lesson: no lesson {quote(wanted)} (lessons: "
                                           f"{', '.join(ids)}); showing the first one")
     lid = wanted if wanted in (*ids, LIBRARY) else ids[0]
     st.session_state[LESSON] = lid
     st.session_state[INSTRUCTOR] = _flag(view.get("instructor", ""))
     step = str(view.get("step", ""))
     lesson = next((item for item in lessons if item.id == lid), None)
-    if lesson is not None and step.isdigit():
+    if step and not STEP.fullmatch(step):
+        st.session_state[key("error")] = f"Link ignored: step: must be a step number, " \
+                                         f"got {quote(step)}"
+    elif lesson is not None and step:
         set_step(lesson, int(step) - 1)
         if st.session_state[INSTRUCTOR]:
             load(lesson.id, lesson.meta.steps[step_index(lesson)].id)

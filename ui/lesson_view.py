@@ -20,6 +20,7 @@ from sim.lessons import (
     check,
     evaluate,
 )
+from sim.lessons.words import metric_words
 from sim.scenario import ScenarioError, load_scenario
 from ui import lesson_state as state
 
@@ -160,14 +161,14 @@ def choice_outcome(predict: ChoicePredict, chosen: int | None, item: Step,
         cells = [f"**{lesson.meta.presets[p].label}**: "
                  f"{fmt(safe_eval(predict.metric, results.get(p)), predict.unit)}"
                  for p in item.presets]
-        st.markdown(f"`{predict.metric}` — " + " · ".join(cells))
+        st.markdown(f"{metric_words(predict.metric)} — " + " · ".join(cells))
 
 
 def number_outcome(predict: NumberPredict, chosen: float | None,
                    results: Mapping[str, Any], lesson: Lesson) -> None:
     actual = safe_eval(predict.metric, results.get(predict.preset))
     label = lesson.meta.presets[predict.preset].label
-    text = f"**{label}**: `{predict.metric}` = **{fmt(actual, predict.unit)}**"
+    text = f"**{label}**: {metric_words(predict.metric)} = **{fmt(actual, predict.unit)}**"
     if chosen is None or actual is None:
         st.info(text)
         return

@@ -2,19 +2,28 @@
 
 A view is a scenario id, a seed, a mode and the dotted keys that differ from the scenario
 (``workers.count=4``). Values are written as YAML scalars (or flow mappings) and read back with
-the safe YAML loader; validation is left to the scenario schema.
+the safe YAML loader of ``sim.safe_yaml`` (no aliases, small sizes); validation is left to the
+scenario schema. A link longer than ``MAX_LINK`` characters is ignored as a whole, and every
+value that cannot be read is listed in ``errors`` ("field: reason") for the page to show.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
+from sim.safe_yaml import YAMLRefused, quote
+from sim.safe_yaml import load as safe_load
+
 RESERVED = ("scenario", "seed", "mode")
 MODES = ("both", "sync", "async")
 TOP_LEVEL = ("duration", "warmup", "broker", "limits")  # undotted scenario keys a link can set
+MAX_LINK = 8 * 1024  # characters of query parameters; a shared view needs a few hundred
+MAX_VALUE = 2 * 1024
+MAX_SEED = 2**53 - 1  # what a browser's number field holds exactly (and < 2**63 for the engine)
 
 
 def encode_value(value: Any) -> str:
@@ -31,11 +40,31 @@ def encode_value(value: Any) -> str:
 
 
 def decode_value(text: str) -> Any:
-    """Read a value written by :func:`encode_value` (bad YAML comes back as the plain text)."""
+    """Read a value written by :func:`encode_value` (bad YAML comes back as the plain text);
+    YAML a scenario may not use (aliases, tags, deep nesting, too long) raises YAMLRefused."""
+    if len(text) > MAX_VALUE:
+        raise YAMLRefused(f"too long ({len(text):,} characters; at most {MAX_VALUE:,})")
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+        return safe_load(text, max_bytes=MAX_VALUE)
+    except YAMLRefused as exc:
+        if str(exc).startswith("malformed YAML"):
+            return text
+        raise
+
+
+def decode_seed(text: str | None) -> tuple[int | None, str | None]:
+    """(seed, None) for a whole number 0..MAX_SEED written in ASCII digits, else (None, why)."""
+    if text is None or not text.strip():
+        return None, None
+    if re.fullmatch(r"\s*\d{1,16}\s*", text, flags=re.ASCII) and int(text) <= MAX_SEED:
+        return int(text), None
+    return None, f"seed: must be a whole number from 0 to {MAX_SEED}, got {quote(text)}"
+
+
+def link_length(params: Mapping[str, Any]) -> int:
+    """Characters in the query parameters (keys and every value)."""
+    return sum(len(str(k)) + sum(len(str(v)) for v in (vs if isinstance(vs, list) else [vs]))
+               for k, vs in params.items())
 
 
 def encode(scenario_id: str, seed: int, mode: str, overrides: Mapping[str, Any],
@@ -49,19 +78,28 @@ def encode(scenario_id: str, seed: int, mode: str, overrides: Mapping[str, Any],
 
 
 def decode(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """scenario, seed, mode and overrides found in query parameters (missing ones are None)."""
+    """scenario, seed, mode and overrides found in query parameters (missing ones are None),
+    and ``errors``: one "field: reason" line per value that was ignored."""
     def first(value: Any) -> str:
         return value[0] if isinstance(value, list) and value else str(value)
 
+    empty = {"scenario": None, "seed": None, "mode": None, "overrides": {}, "errors": []}
+    size = link_length(params)
+    if size > MAX_LINK:
+        return {**empty, "errors": [f"the link is longer than {MAX_LINK // 1024} KB "
+                                    f"({size / 1024:,.0f} KB)"]}
     flat = {k: first(v) for k, v in params.items()}
-    seed_text = flat.get("seed")
-    seed = int(seed_text) if seed_text and seed_text.strip().isdigit() else None
+    seed, seed_error = decode_seed(flat.get("seed"))
+    errors = [seed_error] if seed_error else []
     mode = flat.get(f"{prefix}mode")
-    overrides = {
-        key[len(prefix):]: decode_value(value) for key, value in flat.items()
-        if key.startswith(prefix) and ("." in key[len(prefix):]
-                                       or key[len(prefix):] in TOP_LEVEL)
-        and key[len(prefix):] not in RESERVED and key != f"{prefix}mode"
-    }
+    overrides = {}
+    for key, value in flat.items():
+        name = key[len(prefix):]
+        if key.startswith(prefix) and ("." in name or name in TOP_LEVEL) \
+                and name not in RESERVED and key != f"{prefix}mode":
+            try:
+                overrides[name] = decode_value(value)
+            except YAMLRefused as exc:
+                errors.append(f"{key if len(key) <= 60 else key[:59] + '…'}: {exc}")
     return {"scenario": flat.get("scenario"), "seed": seed, "mode": mode,
-            "overrides": overrides}
+            "overrides": overrides, "errors": errors}

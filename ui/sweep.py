@@ -1,60 +1,88 @@
-"""The load sweep: p95 response time (and async task latency) against the arrival rate.
-
-Computed on demand with a progress bar. Each point is a shorter run (at most 60 s of arrivals)
-with a lower overload bound, so that overloaded points stop quickly; they are marked as such.
-"""
+"""The load sweep tab: pick the setting on the x-axis, the figure to plot and the replications;
+the runs come from :func:`sim.experiment.load_sweep` (shorter runs, overload flagged by the
+engine) through the shared job cache, with a progress bar. Shows the metric with 95 % bands and
+the queueing-theory mean wait beside the simulated one."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
-from sim.capacity import expected_attempts, offered_load
-from sim.dists import mean_of
-from sim.scenario import Scenario, apply_overrides
-from ui.runs import _run
+from sim.experiment import load_sweep
+from sim.experiment.load import POINTS, default_values
+from sim.scenario import Scenario, ScenarioError
+from ui.experiments import options
+from ui.knobs import BY_PATH
 
-POINTS = 10
-SWEEP_LIMITS = {"limits.max_in_system": 3000}
-
-
-def sweep_rates(scenario: Scenario, points: int = POINTS) -> list[float]:
-    """Arrival rates from light load to past the point where the first tier saturates."""
-    rate = scenario.arrivals.rate
-    loads = [max(offered_load(scenario, m).values()) for m in ("sync", "async")]
-    saturation = [rate / load for load in loads if load > 0]
-    calls = mean_of(scenario.task.service) * expected_attempts(scenario)
-    if scenario.downstream.capacity and calls > 0:  # a capped downstream saturates first
-        saturation = [min(s, scenario.downstream.capacity / calls) for s in saturation]
-    top = 1.3 * max(saturation) if saturation else 2 * rate
-    top = min(max(top, rate * 1.2), 100_000)
-    return [round(float(r), 3) for r in np.linspace(top / points, top, points)]
+METRICS = {"user_wait_s.p95": "p95 user wait (s)",
+           "response_time_s.p95": "p95 response time, answered only (s)",
+           "response_time_s.mean": "mean response time (s)",
+           "task_latency_s.p95": "p95 task latency (s)",
+           "queue_wait_s.mean": "mean queue wait (s)",
+           "throughput_rps": "throughput (responses/s)"}
+X_KEYS = ("arrivals.rate", "workers.count", "workers.concurrency", "web.workers",
+          "task.service.mean", "task.failure_rate", "workers.prefetch_multiplier")
 
 
-def _point(scenario: Scenario, rate: float, mode: str, seed: int) -> list[dict]:
-    changed = apply_overrides(scenario, {"arrivals.rate": rate,
-                                         "duration": min(scenario.duration, 60.0),
-                                         "warmup": 0.0, **SWEEP_LIMITS})
-    result = _run(changed.model_dump_json(), mode, seed)
-    over = any("overload" in w for w in result.warnings)
-    rows = [{"label": mode, "rate": rate, "p95": result.summary["response_time_s"]["p95"],
-             "overloaded": over}]
-    if mode == "async":
-        rows.append({"label": "async: task latency", "rate": rate, "overloaded": over,
-                     "p95": result.summary["task_latency_s"]["p95"]})
-    return rows
+def x_keys(scenario: Scenario) -> list[str]:
+    """The settings this scenario can be swept over (numeric keys it has)."""
+    keys = []
+    for key in X_KEYS:
+        try:
+            default_values(scenario, key, 3)
+        except ScenarioError:
+            continue
+        keys.append(key)
+    return keys
 
 
-def run_sweep(scenario: Scenario, seed: int) -> pd.DataFrame:
-    """Every point of the sweep, with a progress bar while it runs."""
-    rates = sweep_rates(scenario)
-    jobs = [(rate, mode) for mode in ("sync", "async") for rate in rates]
-    bar = st.progress(0.0, text="Running the load sweep…")
-    rows: list[dict] = []
-    for i, (rate, mode) in enumerate(jobs, start=1):
-        rows += _point(scenario, rate, mode, seed)
-        bar.progress(i / len(jobs), text=f"Load sweep: {mode} at {rate:g} requests/s "
-                                         f"({i}/{len(jobs)})")
-    bar.empty()
-    return pd.DataFrame(rows).dropna(subset=["p95"])
+def _label(key: str) -> str:
+    knob = BY_PATH.get(key)
+    return f"{knob.label} — {key}" if knob else key
+
+
+def sweep_tab(scenario: Scenario, seed: int, prefix: str) -> None:
+    """The tab's widgets, the run button and the charts of the last sweep."""
+    from sim.charts.experiment import sweep_figure, theory_sweep_figure
+    from ui.views import chart
+
+    st.markdown("**Load sweep** — how the figures change as one setting moves, for both "
+                "designs. Each point is a separate, shorter run (up to 60 s of arrivals); "
+                "crosses mark overloaded points (a tier offered more than it can do).")
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
+    key = c1.selectbox("Setting on the x-axis", x_keys(scenario), key=prefix + "sweep_x",
+                       format_func=_label, help="The scenario key the sweep varies; every "
+                       "other setting stays as in the knobs.")
+    metric = c2.selectbox("Figure on the y-axis", list(METRICS), format_func=METRICS.get,
+                          key=prefix + "sweep_metric", help="The summary figure to plot "
+                          "(mean over the replications, with its 95 % band).")
+    points = c3.slider("Points", 4, 16, POINTS, key=prefix + "sweep_points",
+                       help="How many values of the setting to run.")
+    reps = c4.slider("Replications per point", 1, 10, 1, key=prefix + "sweep_reps",
+                     help="Runs per point on seeds seed, seed+1, ...; with 2 or more the "
+                     "chart shows a 95 % confidence band.")
+    token = (scenario.model_dump_json(), seed, key, points, reps)
+    stored = st.session_state.get(prefix + "sweep")
+    if st.button("Run the load sweep", key=prefix + "run_sweep", type="primary",
+                 help="Runs every point (runs done before are reused)."):
+        opts, bar = options("Load sweep")
+        try:
+            values = default_values(scenario, key, points)
+            result = load_sweep(scenario, key, values, reps, seed, "both", opts)
+            stored = st.session_state[prefix + "sweep"] = (token, result.summary)
+        except ScenarioError as exc:
+            st.error(f"This sweep is not valid: {exc}")
+        finally:
+            bar.empty()
+    if stored is not None and stored[0] == token:
+        summary = stored[1]
+        log = metric != "throughput_rps"
+        title = f"Load sweep: {METRICS[metric]} as {key} grows"
+        chart(sweep_figure(summary, key, metric, title, log_y=log), "load_sweep",
+              f"{prefix}sweep")
+        chart(theory_sweep_figure(summary, key), "load_sweep_theory", f"{prefix}sweep_theory")
+    elif stored is not None:
+        st.info("The settings changed since the last sweep: run it again to update it "
+                "(runs already done are reused).")
+
+
+__all__ = ["METRICS", "sweep_tab", "x_keys"]

@@ -26,9 +26,10 @@ from sim.charts.export import (
 from sim.charts.palette import results_colors
 from sim.charts.summaries import summary
 from sim.charts.titles import full_title
-from sim.export import effective_yaml, summary_json
+from sim.export import RECORDS, effective_yaml, records_csv, summary_json
 from sim.runner import Result
 from ui.animation_view import render_animation
+from ui.knobs import plain_words
 from ui.layout import kpi_columns
 from ui.runs import RunKey, figure, names, results_of
 
@@ -96,7 +97,7 @@ def show_warnings(results: Mapping[str, Result]) -> None:
     """The engine's warnings (overload, drain limit, ...) as clear boxes."""
     for label, result in results.items():
         for text in result.warnings:
-            st.warning(f"**{label}**: {text}", icon=":material/warning:")
+            st.warning(f"**{label}**: {plain_words(text)}", icon=":material/warning:")
 
 
 @lru_cache(maxsize=1)
@@ -156,11 +157,11 @@ def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = 
             st.markdown(f"**{full_title(fig)}**\n\n{words}")
 
 
-TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Request journeys",
-        "Theory & load sweep", "Downloads", "Watch it run")
+TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Defences & recovery",
+        "Request journeys", "Theory & load sweep", "Downloads", "Watch it run")
 TAB_CHARTS = (("response_time_ecdf", "response_time_over_time"),
-              ("throughput", "queues", "consumer_lag", "busy", "worker_share"),
-              ("task_fates", "retries"),
+              ("throughput", "queues", "service_queues", "consumer_lag", "busy", "worker_share"),
+              ("service_latency", "task_fates", "retries"), ("goodput", "amplification", "breaker"),
               ("journey_",), ("theory",))
 
 
@@ -170,18 +171,28 @@ MODE_TITLES = {"sync": "Sync — the job runs inside the request",
 
 def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
                sweep: Callable[[], None] | None = None,
-               before: list[RunKey] | None = None) -> None:
+               before: list[RunKey] | None = None,
+               ladder: Callable[[], None] | None = None,
+               ladders: Callable[[], Mapping[str, Any] | None] | None = None) -> None:
     """The charts in tabs by topic, drawing only the open tab: the chart groups, then the
-    theory extras (``sweep``, or a pointer to the Playground), downloads and the animation.
-    The runs of ``before`` (a reference) are drawn faded on the response-time charts."""
+    extras: the defence ladder (``ladder``), the load sweep (``sweep``; elsewhere a pointer
+    to the Playground), downloads (with the ladder's tables from ``ladders``) and the
+    animation. The runs of ``before`` (a reference) are drawn faded on the response-time
+    charts."""
     tabs = _chart_groups(keys, key, before)
-    extras = (sweep or (lambda: st.caption("The load sweep is on the Playground page.")),
-              lambda: downloads(results, key),
-              lambda: render_animation(dict(results), key=key))
-    for tab, fill in zip(tabs[4:], extras, strict=True):
-        if tab.open is not False:
+    extras = {
+        "Defences & recovery": ladder or (lambda: st.caption(
+            "The defence ladder (every defence, rung by rung, on the same traffic) is on the "
+            "Playground page.")),
+        "Theory & load sweep": sweep or (lambda: st.caption(
+            "The load sweep is on the Playground page.")),
+        "Downloads": lambda: downloads(results, key, ladders() if ladders else None),
+        "Watch it run": lambda: render_animation(dict(results), key=key),
+    }
+    for name, tab in zip(TABS, tabs, strict=True):
+        if name in extras and tab.open is not False:
             with tab:
-                fill()
+                extras[name]()
 
 
 BEFORE_CHARTS = ("response_time_ecdf", "response_time_over_time")
@@ -214,17 +225,19 @@ def _records_zip(results: Mapping[str, Result]) -> bytes:
         for label, result in results.items():
             folder = "".join(c if c.isalnum() else "_" for c in label)
             zf.writestr(f"{folder}/scenario.yaml", effective_yaml(result))
-            for part in ("requests", "tasks", "attempts", "timeseries"):
-                zf.writestr(f"{folder}/{part}.csv", getattr(result, part).to_csv(index=False))
+            for part in RECORDS:
+                zf.writestr(f"{folder}/{part}.csv", records_csv(result, part))
     return buffer.getvalue()
 
 
-def downloads(results: Mapping[str, Result], key: str) -> None:
-    """Report, summary, raw records and scenario for the runs on the page."""
+def downloads(results: Mapping[str, Result], key: str,
+              ladders: Mapping[str, Any] | None = None) -> None:
+    """Report (with the defence ladder when it was run), summary, raw records and scenario
+    for the runs on the page."""
     first = next(iter(results.values()))
     box = st.container(horizontal=True, gap="small")  # buttons keep their width, then wrap
     box.download_button(
-        "Report (HTML)", data=lambda: report_html(results),
+        "Report (HTML)", data=lambda: report_html(results, ladders=ladders),
         file_name=f"{first.scenario.id}_report.html", mime="text/html", key=f"rep_{key}",
         on_click="ignore", type="primary", icon=":material/download:",
         help="One self-contained page: key figures, all charts, the scenario YAML and seed.")

@@ -99,6 +99,7 @@ class Mover:
         segs = self.segs
         tally["answered"] = int(np.searchsorted(segs.answered, t, side="right"))
         tally["answered_bad"] = int(np.searchsorted(segs.answered_bad, t, side="right"))
+        tally["shed"] = int(np.searchsorted(segs.shed, t, side="right"))
         return np.concatenate(places), np.concatenate(states), np.concatenate(requests), tally
 
 
@@ -109,12 +110,13 @@ def labels(panel: Panel, c: dict[str, int], down: list[int], faults: list[dict[s
     out = {"waiting": f"{c['waiting']:,} waiting",
            "threads": f"{c['thread']:,} of {segs.threads} busy",
            "answered": f"{c['answered']:,} answered"
-           + (f" ({c['answered_bad']:,} errors or too late)" if c["answered_bad"] else "")}
+           + (f" ({c['answered_bad']:,} errors or too late)" if c["answered_bad"] else ""),
+           "shed": f"{c['shed']:,} refused at once (shed)" if c["shed"] else ""}
     if segs.mode == "async":
         held, gone = c["held"], len(down)
         out |= {"queue": f"{c['queue']:,} in the queue",
                 "backoff": f"backing off: {c['backoff']:,}",
-                "workers": f"{c['worker'] - held:,} of {segs.workers * segs.concurrency} "
+                "workers": f"{c['worker'] - held:,} of {segs.slots} "
                            "slots busy",
                 "workers2": (f"{gone} worker{'s' if gone > 1 else ''} down" if gone
                              else f"{held} held by a back-off" if held else "")}
@@ -125,8 +127,9 @@ def labels(panel: Panel, c: dict[str, int], down: list[int], faults: list[dict[s
         out["banner"] = "⚠ " + " · ".join(str(f.get("label") or f["kind"]) for f in faults)
         if any(f["kind"] == "broker_outage" for f in faults):
             out["broker_fault"] = "broker down:<br>publishes refused"
-        out["downstream_fault"] = "<br>".join(str(f.get("label")) for f in faults
-                                              if f["kind"].startswith("downstream"))
+        out["downstream_fault"] = "<br>".join(
+            str(f.get("label")).replace(": ", ":<br>") for f in faults
+            if f["kind"].startswith(("downstream", "breaker")))
     return out
 
 
@@ -138,7 +141,7 @@ def zones(panel: Panel, down: list[int], faults: list[dict[str, Any]]
     shade = []
     if "broker_outage" in kinds and "broker" in panel.zones:
         shade += panel.zones["broker"]
-    if kinds & {"downstream_outage", "downstream_slowdown"}:
+    if kinds & {"downstream_outage", "downstream_slowdown", "breaker_open"}:
         shade += panel.zones["downstream"]
     return grey, shade
 

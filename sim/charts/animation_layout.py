@@ -127,8 +127,9 @@ def build_panel(segs: Segments, index: int, count: int, title: str, color: str) 
     else:
         _queue(panel)
         _workers(panel)
-        panel.arrow(84, 72, 98, 72)
-        panel.note(91, 77, "publish", size=12, color=MUTED)
+        if segs.lane_by != "service":  # fan-out draws one arrow per queue
+            panel.arrow(84, 72, 98, 72)
+            panel.note(91, 77, "publish", size=12, color=MUTED)
         panel.arrow(145, 72, 154, 72)
         panel.arrow(154, 33, 145, 33)
         panel.note(149.5, 37.5, "failed", size=12, color=MUTED)
@@ -145,6 +146,7 @@ def _waiting(panel: Panel) -> None:
     panel.box(5, 44, 48, 76)
     panel.block((WAITING, 0), pile(44, 72, 8, 5))
     panel.text("waiting", COLUMN_X["waiting"], 13)
+    panel.text("shed", COLUMN_X["waiting"], 6, 12, "#B42318")
 
 
 def _threads(panel: Panel, sync: bool) -> None:
@@ -173,6 +175,9 @@ def _queue(panel: Panel) -> None:
     lanes = panel.segs.lanes
     kafka = len(lanes) > 1
     what = "Kafka log" if panel.segs.mode == "async" and kafka else "broker queue"
+    if panel.segs.lane_by == "service":
+        _service_queues(panel)
+        return
     panel.note(COLUMN_X["queue"], 97, f"<b>{what}</b><br>oldest on the right", size=12)
     panel.box(99, 56, 144, 90)
     if kafka:
@@ -185,11 +190,35 @@ def _queue(panel: Panel) -> None:
             panel.block((QUEUE, lane), pile(141, y, 6, 1))
     else:
         panel.block((QUEUE, 0), pile(140, 86, 8, 5))
+    _backoff(panel)
+
+
+def _backoff(panel: Panel) -> None:
+    """The queue's count, the back-off area under it, and the zone a broker outage shades."""
     panel.text("queue", COLUMN_X["queue"], 13)
     panel.box(99, 20, 144, 46, fill=BACKOFF_FILL)
     panel.block((BACKOFF, 0), pile(140, 42, 8, 4, dy=5))
     panel.text("backoff", 126, 51, 12, "#7A4F6D")
     panel.zone("broker", 99, 56, 144, 90)
+
+
+def _service_queues(panel: Panel) -> None:
+    """Fan-out: the exchange copies each event into the queue (Kafka: the consumer group) of
+    every service it reaches; one lane per service, in the service's colour."""
+    lanes, labels = panel.segs.lanes, panel.segs.worker_labels
+    colours = {label.rsplit(" ", 1)[0]: colour for label, colour in labels}
+    head = ("<b>one topic, a consumer group<br>per service</b>" if panel.segs.kafka_groups
+            else "<b>exchange → a queue<br>per service</b>")
+    panel.note(COLUMN_X["queue"], 97, head, size=12)
+    panel.box(99, 56, 144, 90)
+    gap = max(4, 33 // len(lanes))
+    for lane, name in enumerate(lanes):
+        y = 87 - lane * gap
+        panel.note(100, y, name[:6], size=12, color=colours.get(name[:6], MUTED), anchor="left")
+        panel.block((QUEUE, lane), pile(141, y, 5, 1))
+        panel.arrow(88, 72, 98.5, y)
+    panel.note(88, 77, "1 event", size=12, color=MUTED)
+    _backoff(panel)
 
 
 def _workers(panel: Panel) -> None:
@@ -204,14 +233,17 @@ def _workers(panel: Panel) -> None:
     for w in range(n):
         top = 90 - w * unit
         panel.box(x0 - 4, top - unit + 1.5, x0 + (cols - 1) * 5 + 4, top, fill="white")
-        panel.note(x0 - 5, top - unit / 2 + 0.8, f"w{w}", size=12, color=MUTED, anchor="right")
+        name, colour = segs.worker_labels[w] if w < len(segs.worker_labels) else (f"w{w}",
+                                                                                  MUTED)
+        panel.note(x0 - 5, top - unit / 2 + 0.8, name, size=12, color=colour, anchor="right")
         panel.zone("crash", x0 - 4, top - unit + 1.5, x0 + (cols - 1) * 5 + 4, top)
         zones.append((x0 - 4, top - unit + 1.5, x0 + (cols - 1) * 5 + 4, top))
         spots += [(x0 + 5 * c, top - 3.5 - 6 * r) for r in range(rows) for c in range(cols)][:per]
     panel.block((WORKER, 0), [(x, round(y)) for x, y in spots])
     for w, (a, b, c, d) in enumerate(zones):
         panel.text(f"down{w}", (a + c) // 2, round((b + d) / 2), 12, "white")
-    label = f"<b>workers</b> ({segs.workers} × {segs.concurrency})"
+    label = (f"<b>workers</b> ({segs.workers}, {segs.slots} slots)" if segs.slots_total
+             else f"<b>workers</b> ({segs.workers} × {segs.concurrency})")
     panel.note(COLUMN_X["worker"], 97, f"{label}<br>one job per slot", size=12)
     if segs.workers > n or segs.concurrency > per:
         panel.note(177, 17.5, f"drawn: {n} of {segs.workers} workers, {per} slots each",

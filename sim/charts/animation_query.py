@@ -124,7 +124,7 @@ def describe(segs: Segments, t: float, limit: int = 20) -> dict[str, Any]:
         "mode": segs.mode,
         "counts": counts(segs, t),
         "threads_total": segs.threads,
-        "worker_slots_total": segs.workers * segs.concurrency,
+        "worker_slots_total": segs.slots,
         "threads": [{"thread": int(segs.slot[i])} | who(i) for i in ordered(THREAD)],
         "workers": [{"worker": int(segs.slot[i]) // conc, "slot": int(segs.slot[i]) % conc,
                      "attempt": int(segs.attempt[i])} | who(i) for i in ordered(WORKER)],

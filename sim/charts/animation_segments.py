@@ -27,6 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.charts.animation_services import (
+    fanout,
+    global_workers,
+    pool_sizes,
+    task_services,
+    worker_labels,
+)
 from sim.charts.animation_stages import (
     BACKOFF,
     DEAD,
@@ -61,7 +68,10 @@ from sim.charts.animation_stages import (
     queue_lanes,
     run_end,
 )
+from sim.resilience import breaker_windows
 from sim.runner import Result
+
+FAILED_ATTEMPT = ("failure", "short_circuited")  # a retry (and its back-off) may follow
 
 __all__ = [  # the vocabulary is re-exported: callers import it from here
     "BACKOFF",
@@ -110,6 +120,7 @@ class _Tasks:
     settled: np.ndarray
     thread: np.ndarray  # the thread of the task's request (sync)
     partition: np.ndarray | None
+    service: np.ndarray | None = None  # index in the scenario's services
 
 
 def build_segments(result: Result) -> Segments:
@@ -123,7 +134,8 @@ def build_segments(result: Result) -> Segments:
     r_end_raw = req["end"].to_numpy(float)
     r_end = np.where(np.isnan(r_end_raw), end, r_end_raw)
     started = ~np.isnan(r_start)
-    parts.add(arrival, np.where(started, r_start, end), WAITING, S_WAITING, rid)
+    # a request that never got a thread waits until it started, was refused (shed) or the end
+    parts.add(arrival, np.where(started, r_start, r_end), WAITING, S_WAITING, rid)
     thread = np.full(rid.size, -1, dtype=np.int64)  # each request holds a thread [start, end)
     thread[started] = colour_intervals(np.zeros(int(started.sum()), np.int64),
                                        r_start[started], r_end[started])
@@ -138,6 +150,10 @@ def build_segments(result: Result) -> Segments:
 
     lanes, lane_by = queue_lanes(result)
     att = result.attempts.sort_values(["task_id", "start", "attempt"], kind="stable")
+    workers, concurrency, slots = (sc.workers.count, sc.workers.concurrency, 0)
+    if fanout(result):  # every service's workers in one column, one after the other
+        att = att.assign(worker=global_workers(result, att))
+        workers, concurrency, slots = pool_sizes(sc)
     _attempts(result, parts, att, tk, lanes, lane_by, end)
     for name, stage in OUTCOME_STAGE.items():  # a settled task stays in its pile
         done = (tk.state == name) & ~np.isnan(tk.finished)
@@ -145,16 +161,22 @@ def build_segments(result: Result) -> Segments:
                   where=done)
 
     cols = parts.arrays()
-    _worker_cells(cols, sc.workers.concurrency)
-    bad = req["outcome"].astype(str).isin(["failed", "timed_out"]).to_numpy()
+    _worker_cells(cols, concurrency)
+    outcome = req["outcome"].astype(str)
+    bad = outcome.isin(["failed", "timed_out", "shed"]).to_numpy()
     answered = ~np.isnan(r_end_raw)
     return Segments(
         t0=cols["t0"], t1=cols["t1"], stage=cols["stage"], lane=cols["lane"], slot=cols["slot"],
         state=cols["state"], request=cols["request"], task=cols["task"], attempt=cols["attempt"],
-        mode=mode, threads=sc.web.workers, workers=sc.workers.count if mode == "async" else 0,
-        concurrency=sc.workers.concurrency, lanes=lanes, end=end,
+        mode=mode, threads=sc.web.workers, workers=workers if mode == "async" else 0,
+        concurrency=concurrency, lanes=lanes, end=end,
         answered=np.sort(r_end_raw[answered]), answered_bad=np.sort(r_end_raw[answered & bad]),
-        faults=list((result.extra or {}).get("faults") or []), down=crash_windows(result))
+        shed=np.sort(r_end_raw[(outcome == "shed").to_numpy()]),
+        faults=[*((result.extra or {}).get("faults") or []),
+                *breaker_windows((result.extra or {}).get("breaker_moves") or [], end)],
+        down=crash_windows(result),
+        lane_by=lane_by, slots_total=slots,
+        worker_labels=worker_labels(sc) if lane_by == "service" else [], broker=sc.broker.kind)
 
 
 def _task_columns(result: Result, thread: np.ndarray, row_of: np.ndarray) -> _Tasks:
@@ -166,12 +188,15 @@ def _task_columns(result: Result, thread: np.ndarray, row_of: np.ndarray) -> _Ta
         published=tasks["published"].to_numpy(float), finished=tasks["finished"].to_numpy(float),
         state=state, settled=np.isin(state, list(OUTCOME_STAGE)),
         thread=thread[row_of[request]] if request.size else np.zeros(0, np.int64),
-        partition=tasks["partition"].to_numpy(np.int64) if "partition" in tasks else None)
+        partition=tasks["partition"].to_numpy(np.int64) if "partition" in tasks else None,
+        service=task_services(result) if "service" in tasks else None)
 
 
 def _lane(tk: _Tasks, row: np.ndarray, worker: np.ndarray, retried: np.ndarray,
           lanes: list[str], lane_by: str | None) -> np.ndarray:
     """The queue lane of each queued stay (worker < 0: nobody has read it yet)."""
+    if lane_by == "service" and tk.service is not None:
+        return tk.service[row]
     if lane_by == "partition" and tk.partition is not None:
         retry_lane = len(lanes) - 1 if lanes[-1] == "retry topic" else -1
         part = tk.partition[row]
@@ -201,7 +226,7 @@ def _attempts(result: Result, parts: Parts, att: pd.DataFrame, tk: _Tasks, lanes
     overlap = same & (p1 > a0)
     late = same & ~overlap & (p_out == "success") & tk.settled[row] & (tk.finished[row] <= a0)
     dup = overlap | late
-    after_failure = same & (p_out == "failure") & ~overlap
+    after_failure = same & np.isin(p_out, FAILED_ATTEMPT) & ~overlap
     inplace = not sync and sc.broker.kind == "kafka" and not sc.broker.retry_topic
     idx = np.arange(n)
     group = np.maximum.accumulate(np.where(after_failure & (worker == p_worker) & inplace,
@@ -263,7 +288,7 @@ def _tails(result: Result, parts: Parts, tk: _Tasks, task_row: np.ndarray, a_tas
     until = np.where(tk.settled, tk.finished, end)
     l_end = np.where(has, a1[li], tk.published)
     l_out = np.where(has, out[li], "")
-    back = has & (l_out == "failure")
+    back = has & np.isin(l_out, FAILED_ATTEMPT)
     if result.mode == "sync":
         parts.add(l_end, until, THREAD, S_BACKOFF, tk.request, task=tk.id, attempt=num[li],
                   slot=tk.thread, where=back)

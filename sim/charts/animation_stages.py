@@ -12,13 +12,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.charts.animation_services import crash_windows as service_crash_windows
+from sim.charts.animation_services import fanout
 from sim.runner import Result
 
 # stages, left to right
 WAITING, THREAD, QUEUE, BACKOFF, WORKER, DONE, FAILED, DEAD, LOST = range(9)
 STAGES = ("waiting", "thread", "queue", "backoff", "worker",
           "done", "failed", "dead_lettered", "lost")
-OUTCOME_STAGE = {"succeeded": DONE, "failed": FAILED, "dead_lettered": DEAD, "lost": LOST}
+OUTCOME_STAGE = {"succeeded": DONE, "failed": FAILED, "dead_lettered": DEAD, "lost": LOST,
+                 "expired": FAILED,  # an expired task was skipped: its work was not done
+                 "dropped": LOST}  # discarded by the broker: gone, like a lost task
 
 # what an entity is doing (the colour of its dot)
 (S_WAITING, S_HANDLER, S_QUEUED, S_RUNNING, S_BACKOFF, S_DONE, S_FAILED, S_DEAD, S_LOST,
@@ -54,8 +58,22 @@ class Segments:
     end: float
     answered: np.ndarray = field(repr=False)  # sorted response times
     answered_bad: np.ndarray = field(repr=False)  # sorted times of error / too-late responses
+    shed: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))  # refused, sorted
     faults: list[dict[str, Any]] = field(default_factory=list)
     down: list[tuple[float, float, list[int]]] = field(default_factory=list)
+    lane_by: str | None = None  # what picks a queue lane: partition, worker, service
+    slots_total: int = 0  # worker slots in all, when workers differ (services)
+    worker_labels: list[tuple[str, str]] = field(default_factory=list)  # (label, colour)
+    broker: str = ""
+
+    @property
+    def kafka_groups(self) -> bool:
+        """A fan-out run on Kafka: its lanes are consumer groups."""
+        return self.lane_by == "service" and self.broker == "kafka"
+
+    @property
+    def slots(self) -> int:
+        return self.slots_total or self.workers * self.concurrency
 
     def __len__(self) -> int:
         return len(self.t0)
@@ -138,16 +156,20 @@ def crash_windows(result: Result) -> list[tuple[float, float, list[int]]]:
     sc = result.scenario
     if result.mode != "async":
         return []
+    if sc.services:
+        return service_crash_windows(result)
     return [(float(f.at), float(f.at + f.restart_after) if f.restart_after is not None else np.inf,
              list(range(min(f.count, sc.workers.count))))
-            for f in sc.faults if f.kind == "worker_crash"]
+            for f in sc.faults if f.kind == "worker_crash" and f.scope == "worker"]
 
 
 def queue_lanes(result: Result) -> tuple[list[str], str | None]:
-    """Lane names of the queue and what picks a lane: Kafka partitions (if the tasks carry a
-    ``partition`` column), Kafka consumers (plus a lane for messages no one has read yet), or a
-    single queue."""
+    """Lane names of the queue and what picks a lane: the services of a fan-out run, Kafka
+    partitions (if the tasks carry a ``partition`` column), Kafka consumers (plus a lane for
+    messages no one has read yet), or a single queue."""
     sc = result.scenario
+    if fanout(result):  # one queue (Kafka: one consumer group) per service
+        return sc.service_names(), "service"
     if result.mode != "async" or sc.broker.kind != "kafka":
         return [""], None
     names = [f"partition {i}" for i in range(sc.broker.partitions)]

@@ -153,11 +153,12 @@ def bin_width(results: Results) -> float:
 
 def binned(times: np.ndarray, values: np.ndarray, width: float, how: str,
            until: float | None = None) -> pd.Series:
-    """p95 of ``values`` ("p95") or events per second ("rate") in time bins of ``width``;
-    rates are 0 in empty bins up to ``until``."""
+    """p95 of ``values`` ("p95"), their mean ("mean") or events per second ("rate") in time
+    bins of ``width``; rates are 0 in empty bins up to ``until``."""
     frame = pd.DataFrame({"bin": np.floor(times / width), "v": values}).dropna()
     grouped = frame.groupby("bin")["v"]
-    stat = grouped.quantile(0.95) if how == "p95" else grouped.count() / width
+    stat = {"p95": lambda: grouped.quantile(0.95), "mean": grouped.mean,
+            "rate": lambda: grouped.count() / width}[how]()
     if how == "rate" and until is not None:
         last = max(int(np.ceil(until / width)), int(stat.index.max()) + 1 if len(stat) else 0)
         stat = stat.reindex(np.arange(last, dtype=float), fill_value=0.0)

@@ -14,6 +14,7 @@ import threading
 import tomllib
 import warnings
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import plotly.io as pio
 
 from sim.charts import fault_windows, figures_for
 from sim.export import effective_yaml
+from sim.ladder import table as ladder_table
 from sim.runner import Result
 from sim.scenario import SCENARIO_DIR, ScenarioError
 
@@ -42,29 +44,63 @@ class ExportUnavailable(RuntimeError):
 
 Kpi = tuple[str, Callable[[dict[str, Any]], Any], str, bool, str]
 KPIS: tuple[Kpi, ...] = (
-    ("p95 response time", lambda s: s["response_time_s"]["p95"], "s", True,
-     "95 % of users got their answer within this time."),
+    ("p95 user wait", lambda s: s["user_wait_s"]["p95"], "s", True,
+     "Every user who arrived counts: 95 % had their answer, or had given up, within this "
+     "time. A user who timed out counts until the timeout, one still waiting at the end until "
+     "the end (so this is a lower bound when many gave up); one refused at once by load "
+     "shedding counts with a wait of 0, among those who gave up or were refused."),
     ("throughput", lambda s: s["throughput_rps"], "req/s", False,
      "Responses completed per second while requests were arriving."),
     ("p95 task latency", lambda s: s["task_latency_s"]["p95"], "s", True,
-     "From the request's arrival until its background job finished (after any retries)."),
+     "Succeeded tasks only: from the request's arrival until its background job finished "
+     "(after any retries). A task may finish after its user gave up."),
     ("retries", lambda s: s["tasks"]["retries"], "", True,
      "Attempts that had to be repeated because the job failed."),
     ("tasks failed or lost", lambda s: s["tasks"]["failed"] + s["tasks"]["dead_lettered"]
-     + s["tasks"]["lost"], "", True,
-     "Jobs that never succeeded: failed after all retries, dead-lettered, or lost."),
+     + s["tasks"]["lost"] + s["tasks"].get("expired", 0) + s["tasks"].get("dropped", 0), "",
+     True, "Jobs that never succeeded: failed after all retries, dead-lettered, dropped by the "
+     "broker, lost, or skipped after their deadline (expired)."),
 )
 # shown only when some run on the page has a non-zero value
 OPTIONAL_KPIS: tuple[Kpi, ...] = (
+    ("p95 response time (answered only)",
+     lambda s: s["response_time_s"]["p95"], "s", True,
+     "Answered requests only (success or error): it leaves out everyone who gave up, so it "
+     "looks better than what users felt. Compare with the p95 user wait."),
     ("requests failed", lambda s: s["requests"]["failed"] + s["requests"]["timed_out"], "",
-     True, "Users who got an error, or who gave up waiting (timed out, see web.timeout)."),
+     True, "Users who got an error, or who gave up waiting (timed out: see 'Users give up "
+     "after')."),
     ("users resending", lambda s: s["requests"]["retried"], "", True,
      "Requests sent again by users who gave up waiting: the same work arrives twice."),
     ("tasks run twice", lambda s: s["tasks"]["duplicates"], "", True,
      "Extra runs of a task that another copy also ran (e.g. after a visibility timeout)."),
     ("peak Kafka lag", lambda s: s["lag"]["max"], "", True,
      "The most messages any one partition was behind (Kafka consumer lag)."),
+    ("requests shed", lambda s: s["requests"]["shed"], "", True,
+     "Requests refused at once by load shedding (too many already waiting for a thread): an "
+     "immediate error, counted among the users who gave up or were refused."),
+    ("tasks expired", lambda s: s["tasks"]["expired"], "", True,
+     "Jobs skipped because their deadline or Celery expires had passed: their work was not "
+     "done (nobody was waiting for it any more)."),
+    ("breaker opened", lambda s: s["circuit_breaker"]["opened"], "", True,
+     "Times the circuit breaker opened: calls then failed at once without reaching the "
+     "downstream service."),
 )
+
+
+def gave_up_share(summary: dict[str, Any]) -> float:
+    """The share of users (after the warm-up) who got no successful answer: 1 - answered."""
+    share = (summary.get("requests") or {}).get("answered_share")
+    return 0.0 if share is None else max(0.0, 1.0 - share)
+
+
+def gave_up_text(summary: dict[str, Any]) -> str:
+    """'88 % gave up' (or '< 1 % gave up'), or '' when everyone got an answer."""
+    share = gave_up_share(summary)
+    if share <= 0:
+        return ""
+    what = "gave up or were refused" if (summary.get("requests") or {}).get("shed") else "gave up"
+    return f"< 1 % {what}" if share < 0.005 else f"{share:.0%} {what}".replace("%", " %")
 
 
 def _get(get: Callable[[dict[str, Any]], Any], summary: dict[str, Any]) -> Any:
@@ -75,9 +111,11 @@ def _get(get: Callable[[dict[str, Any]], Any], summary: dict[str, Any]) -> Any:
 
 
 def optional_kpis(summaries: list[dict[str, Any]]) -> list[str]:
-    """Names of the optional KPIs that matter for these runs (non-zero in at least one)."""
+    """Names of the optional KPIs that matter for these runs (non-zero in at least one; the
+    answered-only response time when someone gave up in at least one)."""
+    shown = {OPTIONAL_KPIS[0][0]: gave_up_share}
     return [name for name, get, *_rest in OPTIONAL_KPIS
-            if any(_get(get, s) for s in summaries)]
+            if any(shown.get(name, partial(_get, get))(s) for s in summaries)]
 
 
 def fmt_value(value: Any, unit: str) -> str:
@@ -98,7 +136,10 @@ def kpi_rows(summary: dict[str, Any], extra: list[str] | None = None) -> list[di
     rows = []
     for name, get, unit, lower, help_text in wanted:
         value = _get(get, summary)
-        rows.append({"name": name, "value": value, "text": fmt_value(value, unit), "unit": unit,
+        text = fmt_value(value, unit)
+        if name == KPIS[0][0] and gave_up_text(summary):  # the headline says who is missing
+            text = f"{text} · {gave_up_text(summary)}"
+        rows.append({"name": name, "value": value, "text": text, "unit": unit,
                      "lower_is_better": lower, "help": help_text})
     return rows
 
@@ -251,9 +292,26 @@ def _scenarios(results: Mapping[str, Result]) -> str:
     return "".join(parts)
 
 
+def _ladder_tables(ladders: Mapping[str, list[Any]] | None) -> str:
+    """The defence ladder, one table per mode (``sim.ladder`` rows)."""
+    if not ladders:
+        return ""
+    parts = ["<h2>Defence ladder</h2><p>The same traffic with no defences, then one more "
+             "defence per rung; each rung says what it bounds.</p>"]
+    for mode, rows in ladders.items():
+        cells = ladder_table(rows)
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in cells[0]) if cells else ""
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row.values())
+                       + "</tr>" for row in cells)
+        parts.append(f"<h3>{html.escape(mode)}</h3><table><tr>{head}</tr>{body}</table>")
+    return "".join(parts)
+
+
 def report_html(results: Mapping[str, Result], figures: dict[str, go.Figure] | None = None,
-                title: str | None = None) -> str:
-    """One self-contained HTML page: KPIs, every chart, scenario YAML, seed and version."""
+                title: str | None = None, ladders: Mapping[str, list[Any]] | None = None
+                ) -> str:
+    """One self-contained HTML page: KPIs, every chart, the defence ladder (when given: mode
+    -> ``sim.ladder`` rows), scenario YAML, seed and version."""
     figures = figures if figures is not None else figures_for(results)
     first = next(iter(results.values()))
     title = title or f"Async Lab report: {first.scenario.title}"
@@ -278,5 +336,6 @@ pre{{background:#f4f5f7;padding:1em;overflow-x:auto}}</style></head><body>
 <h2>Key figures</h2>{_kpi_table(results)}
 {f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else ""}
 <h2>Charts</h2>{charts}
+{_ladder_tables(ladders)}
 <h2>How to reproduce</h2>{_scenarios(results)}
 </body></html>"""

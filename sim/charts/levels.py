@@ -152,8 +152,9 @@ def _capacity(result: Result, tier: str) -> int | None:
     sc = result.scenario
     if tier == "web":
         return sc.web.workers
-    if tier == "workers":
-        return sc.workers.count * sc.workers.concurrency
+    if tier == "workers":  # with services, every service's slots
+        workers = [s.workers for s in sc.services] or [sc.workers]
+        return sum(w.count * w.concurrency for w in workers)
     return sc.downstream.capacity or None
 
 

@@ -1,5 +1,6 @@
 """The fate of every task: succeeded (first try, after retries, after a redelivery, run twice),
-failed, dead-lettered or lost (each with its reason), or unfinished when the run stopped.
+failed, dead-lettered, dropped or lost (each with its reason), or unfinished when the run
+stopped.
 
 Drawn as one row per fate and one bar per run (in the run's fixed colour), each with its count
 and share written next to it, so that four lost tasks out of a thousand are as easy to read as
@@ -18,12 +19,17 @@ SUCCESS = (FIRST_TRY, "succeeded after retries", "succeeded after redelivery",
            "succeeded, but ran twice")
 REASONS = {  # engine reason -> words for people
     "max_retries": "out of retries", "publish_rejected": "broker refused it",
-    "worker_lost": "worker died", "maxlen": "queue full", "expired": "expired (TTL)",
+    "worker_lost": "worker died", "WorkerLostError": "pool process died",
+    "TimeLimitExceeded": "hard time limit", "SoftTimeLimitExceeded": "soft time limit",
+    "rejected": "out of retries", "maxlen": "queue full", "expired": "expired (TTL)",
     "delivery_limit": "delivery limit",
 }
-ENDS = {"failed": "failed", "dead_lettered": "dead-lettered", "lost": "lost"}
-_BY_STATE = {"failed": ("max_retries", "publish_rejected", "worker_lost"),
+ENDS = {"failed": "failed", "dead_lettered": "dead-lettered", "dropped": "dropped",
+        "lost": "lost"}
+_BY_STATE = {"failed": ("max_retries", "publish_rejected", "WorkerLostError",
+                        "TimeLimitExceeded", "SoftTimeLimitExceeded"),
              "dead_lettered": ("max_retries", "maxlen", "expired", "delivery_limit"),
+             "dropped": ("maxlen", "expired", "delivery_limit"),
              "lost": ("worker_lost",)}
 UNFINISHED = "unfinished when the run ended"
 FATES: tuple[str, ...] = (  # every category, in the order they are drawn
@@ -41,12 +47,20 @@ EXPLAIN = {
     "failed: out of retries": "every attempt failed; the task was given up",
     "failed: broker refused it": "the broker did not accept the message (outage or full "
                                  "queue), so the request failed",
-    "failed: worker died": "the worker died mid-task and the message was rejected",
+    "failed: pool process died": "the pool process running it died (WorkerLostError) and "
+                                 "the message was acknowledged, not requeued",
+    "failed: hard time limit": "it ran past time_limit: the process was killed "
+                               "(TimeLimitExceeded); never retried",
+    "failed: soft time limit": "it ran past soft_time_limit and did not retry on it",
     "dead-lettered: out of retries": "every attempt failed; parked in the dead-letter queue",
     "dead-lettered: queue full": "the queue was at its max length; the message was dropped "
                                  "to the dead-letter queue",
     "dead-lettered: expired (TTL)": "it waited longer than the message TTL",
     "dead-lettered: delivery limit": "delivered too many times (quorum-queue limit)",
+    "dropped: queue full": "the queue was at its max length and no dead-letter exchange "
+                           "took the message: discarded",
+    "dropped: expired (TTL)": "it waited longer than the message TTL; no dead-letter exchange",
+    "dropped: delivery limit": "delivered too many times; no dead-letter exchange",
     "lost: worker died": "the worker died mid-task after an early ack: nobody runs it again",
     UNFINISHED: "still queued or running when the simulation stopped",
 }

@@ -8,35 +8,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.capacity import expected_attempts, offered_load, worker_capacity
-from sim.dists import cv_of, mean_of
 from sim.lessons.metric import FUNCTIONS, OPS, parse_metric
 from sim.lessons.schema import Expect, Lesson
+from sim.lessons.words import metric_words
+from sim.prediction import prediction
 from sim.runner import run
 from sim.scenario import (
     Scenario,
     load_scenario,
 )
-from sim.theory import UnstableQueueError, mgc_approx
 
 # --- metrics and claims ----------------------------------------------------------------------
 
-def theory_of(scenario: Scenario, mode: str) -> dict[str, float | None]:
-    """Utilization and M/G/c (Allen-Cunneen; exact for M/M/c) means of the tier that queues."""
-    if mode == "sync":
-        servers = scenario.web.workers
-        rho = offered_load(scenario, "sync")["web"]
-        lam, mean = scenario.arrivals.rate, rho * servers / scenario.arrivals.rate
-    else:
-        lam, mean = scenario.arrivals.rate * expected_attempts(scenario), \
-            mean_of(scenario.task.service)
-        servers = max(1, round(worker_capacity(scenario) * mean)) if mean > 0 else 1
-        rho = offered_load(scenario, "async")["workers"]
-    try:
-        queue = mgc_approx(lam, mean, cv_of(scenario.task.service), servers)
-    except (UnstableQueueError, ValueError):
-        return {"rho": rho, "wq": None, "lq": None}
-    return {"rho": rho, "wq": queue.wq, "lq": queue.lq}
+def theory_of(scenario: Scenario, mode: str) -> dict[str, object]:
+    """The theory of the tier that queues (:func:`sim.prediction.prediction`): the summary's
+    keys (model, queue_wait_s, applies, note) plus ``rho``, ``lq`` and ``wq`` (the same as
+    queue_wait_s)."""
+    found = prediction(scenario, mode)
+    return {**found, "wq": found["queue_wait_s"]}
 
 
 def evaluate(text: str, result: Any) -> Any:
@@ -118,7 +107,7 @@ def check(claim: Expect, results: Mapping[str, Any]) -> Outcome:
     left = evaluate(claim.metric, results[claim.of])
     right = evaluate(claim.metric, results[claim.than]) if claim.than else claim.value
     ok, detail = compare_values(claim, left, right)
-    return Outcome(claim, ok, left, right, f"{claim.metric}: {detail}")
+    return Outcome(claim, ok, left, right, f"{metric_words(claim.metric)}: {detail}")
 
 
 def preset_scenario(lesson: Lesson, preset_id: str) -> Scenario:

@@ -9,9 +9,10 @@ from typing import Any
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {"len": len, "min": min, "max": max, "abs": abs,
                                             "sum": sum}
-ROOTS = ("requests", "response_time_s", "throughput_rps", "tasks", "task_latency_s",
-         "queue_wait_s", "utilization", "lag", "warnings", "time_avg", "run", "scenario",
-         "theory")
+ROOTS = ("requests", "response_time_s", "user_wait_s", "throughput_rps", "tasks",
+         "task_latency_s", "queue_wait_s", "utilization", "lag", "warnings", "time_avg", "run",
+         "services", "scenario", "theory", "retries", "circuit_breaker", "downstream",
+         "amplification", "recovery_s", "goodput")
 OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b if b else (math.inf if a else math.nan)}

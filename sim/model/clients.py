@@ -1,7 +1,8 @@
 """Clients: open-loop Poisson arrivals for ``duration`` seconds, and users who try again.
 
 The arrival rate is ``arrivals.rate``, or piecewise constant with ``arrivals.profile`` steps (a
-non-homogeneous Poisson process, by inverting the cumulative rate). Every request's random sizes
+non-homogeneous Poisson process, by inverting the cumulative rate), or replayed from given
+arrival times (a recorded trace; see ``sim.runner.run``). Every request's random sizes
 are drawn at arrival, in arrival order, so the same seed gives the same traffic whatever the
 system does with it. With ``web.timeout`` and ``client_retries``, a user who gave up sends the
 same request again after ``client_retry_delay``: the same work arrives twice.
@@ -9,6 +10,7 @@ same request again after ``client_retry_delay``: the same work arrives twice.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING
@@ -20,21 +22,34 @@ if TYPE_CHECKING:
     from sim.model.system import System
 
 
-def next_arrival(arrivals: Arrivals, t: float, unit: float) -> float:
+class Profile:
+    """The arrival rate as a step function: ``times[i]`` is where ``rates[i + 1]`` starts
+    (looked up by bisection: a long profile costs log(steps) per arrival)."""
+
+    __slots__ = ("rates", "times")
+
+    def __init__(self, arrivals: Arrivals) -> None:
+        self.times = [s.at for s in arrivals.profile]
+        self.rates = [arrivals.rate] + [s.rate for s in arrivals.profile]
+
+
+def next_arrival(arrivals: Arrivals | Profile, t: float, unit: float) -> float:
     """The time after ``t`` at which the cumulative rate has grown by ``unit`` (an Exp(1))."""
-    if not arrivals.profile:
-        return t + unit / arrivals.rate
-    steps = [s.at for s in arrivals.profile]
+    profile = arrivals if isinstance(arrivals, Profile) else Profile(arrivals)
+    times, rates = profile.times, profile.rates
+    if not times:
+        return t + unit / rates[0]
+    i = bisect.bisect_right(times, t)  # rates[i] applies from times[i - 1] on
     while True:
-        rate = arrivals.rate_at(t)
-        later = [at for at in steps if at > t]
-        boundary = later[0] if later else math.inf
+        rate = rates[i]
+        boundary = times[i] if i < len(times) else math.inf
         if rate > 0 and t + unit / rate <= boundary:
             return t + unit / rate
         if boundary == math.inf:
             return math.inf
         unit -= rate * (boundary - t)
         t = boundary
+        i += 1
 
 
 def poisson_arrivals(system: System) -> Generator:
@@ -48,8 +63,11 @@ def poisson_arrivals(system: System) -> Generator:
     end, limit, arrivals = scenario.duration, scenario.limits.max_in_system, scenario.arrivals
     max_requests = scenario.limits.max_requests
     patient = scenario.web.timeout is None or not arrivals.client_retries
+    profile = Profile(arrivals)
+    replay = iter(system.arrival_times) if system.arrival_times is not None else None
     while True:
-        at = next_arrival(arrivals, env.now, unit())
+        at = (next_arrival(profile, env.now, unit()) if replay is None
+              else max(env.now, next(replay, math.inf)))
         if at > end:
             break
         yield env.timeout(at - env.now)
@@ -57,13 +75,15 @@ def poisson_arrivals(system: System) -> Generator:
         if system.in_system >= limit:
             system.overloaded(env.now)
             return
-        if len(system.rec.req_arrival) >= max_requests:
-            system.too_many_requests(env.now)
-            return
         request = (web_time, sizes())
         rid = send(system, request)
         if not patient:
             watch(system, rid, request, arrivals.client_retries)
+        if len(system.rec.req_arrival) >= max_requests:  # stop now, not at a refused arrival
+            if next_arrival(profile, env.now, unit()) <= end:
+                system.too_many_requests(env.now)
+                return
+            break
     system.arrivals_done()
 
 
@@ -87,12 +107,18 @@ def watch(system: System, rid: int, request: tuple, tries_left: int) -> None:
         env.timeout(scenario.arrivals.client_retry_delay).callbacks.append(resend)
 
     def resend(_event: object) -> None:
-        fresh = (request[0], system.resend_sizes.draw())  # same handler work, a new call
+        fresh = (request[0], resent_sizes(system, request[1]))  # same handler work, new call
         again = send(system, fresh, retry=True)
         watch(system, again, fresh, tries_left - 1)
         system.gone()
 
     env.timeout(scenario.web.timeout).callbacks.append(give_up)
+
+
+def resent_sizes(system: System, original: tuple) -> tuple:
+    """Fresh task sizes for a resent request; with services, the same kind of event."""
+    fresh = system.resend_sizes.draw()
+    return fresh if system.services is None else (original[0], fresh[1])
 
 
 def start_clients(system: System) -> None:

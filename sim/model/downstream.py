@@ -53,8 +53,11 @@ class Downstream:
             self.pool.release()
         return succeeds and not broken
 
-    def limited_call(self, service: float, succeeds: bool, limit: float | None) -> Generator:
-        """A call the caller abandons after ``limit`` seconds (caller timeout or time limit).
+    def limited_call(self, service: float, succeeds: bool, limit: float | None,
+                     error: str = "") -> Generator:
+        """A call the caller abandons after ``limit`` seconds (a worker's time limit) or the
+        downstream ``timeout``, whichever is shorter. Abandoned at the limit, it ends with
+        ``error`` (which limit struck) instead of False.
 
         The downstream side runs on its own, so abandoned work still occupies a connection.
         """
@@ -66,7 +69,7 @@ class Downstream:
             return False
         if work in result:
             return work.value
-        return False
+        return error if error and give_up == limit else False
 
     def outage(self, delta: int) -> None:
         """An outage starts (+1) or ends (-1); outages may overlap."""
@@ -76,11 +79,13 @@ class Downstream:
         """A slowdown starts (factor) or ends (1 / factor)."""
         self.factor *= factor
 
-    def begin(self, service: float, succeeds: bool, limit: float | None = None) -> simpy.Event:
-        """Start a call; the returned event fires when the caller has its answer (its value
-        says whether the call succeeded). Without caps or limits this is one plain timeout."""
+    def begin(self, service: float, succeeds: bool, limit: float | None = None,
+              error: str = "") -> simpy.Event:
+        """Start a call; the returned event fires when the caller has its answer: True if the
+        call succeeded, False if it failed, ``error`` if the caller's ``limit`` struck first.
+        Without caps or limits this is one plain timeout."""
         if self.simple and limit is None:
             return self.env.timeout(service * self.factor, succeeds and not self.down)
         if limit is None and not self.timeout:
             return self.env.process(self.call(service, succeeds))
-        return self.env.process(self.limited_call(service, succeeds, limit))
+        return self.env.process(self.limited_call(service, succeeds, limit, error))

@@ -30,10 +30,15 @@ def _window(system: System, fault: Any, end: float | None, begin: Callable[[], N
 
 def _worker_crash(system: System, fault: WorkerCrash) -> dict[str, Any]:
     victims = system.broker.consumers[: fault.count]
+    if fault.scope == "child":  # one pool process per victim; the pool replaces it at once
+        return _window(system, fault, fault.at,
+                       lambda: [system.broker.crash(consumer, "child") for consumer in victims],
+                       lambda: None,
+                       f"{len(victims)} pool process{'es' if len(victims) > 1 else ''} killed")
     end = fault.at + fault.restart_after if fault.restart_after is not None else None
     return _window(system, fault, end,
-                   lambda: [system.crash(consumer) for consumer in victims],
-                   lambda: [system.restart(consumer) for consumer in victims],
+                   lambda: [system.broker.crash(consumer) for consumer in victims],
+                   lambda: [system.broker.restart(consumer) for consumer in victims],
                    f"{len(victims)} worker{'s' if len(victims) > 1 else ''} crashed")
 
 
@@ -66,5 +71,8 @@ FAULTS: dict[str, Callable[[System, Any], dict[str, Any]]] = {
 
 def schedule_faults(system: System, only: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """Schedule the scenario's faults (those of the kinds in ``only``); returns their windows."""
+    if system.services is not None:  # a fault may name a service
+        from sim.model.services import schedule_service_faults
+        return schedule_service_faults(system, only)
     return [FAULTS[fault.kind](system, fault) for fault in system.scenario.faults
             if only is None or fault.kind in only]

@@ -10,6 +10,8 @@ task also gets a message key.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from sim.rng import Draws, Streams, draw_fn
@@ -23,8 +25,10 @@ class Message:
 
     __slots__ = (
         "attempt",
+        "deadline",
         "deliveries",
         "enqueued",
+        "eta",
         "expires",
         "first_ok",
         "key",
@@ -32,6 +36,7 @@ class Message:
         "request",
         "services",
         "task",
+        "waiting",
     )
 
     def __init__(self, task: int, request: int, sizes: tuple, base_delay: float) -> None:
@@ -40,9 +45,12 @@ class Message:
         self.attempt = 0  # 0-based index of the attempt to run next
         self.services, self.first_ok, self.key = sizes
         self.enqueued = 0.0
-        self.expires = float("inf")
+        self.expires = float("inf")  # the broker's message TTL
+        self.deadline = float("inf")  # the work is no longer wanted (arrivals.deadline, expires)
         self.previous_delay = base_delay
         self.deliveries = 0  # redeliveries so far
+        self.eta = 0.0  # a retry's countdown ends then (Celery ETA); 0 = run when delivered
+        self.waiting = False  # counted as waiting for its ETA (not in the queue depth)
 
     def service_time(self) -> float:
         return self.services[min(self.attempt, len(self.services) - 1)]
@@ -60,14 +68,19 @@ class Message:
 class Delivery:
     """One hand-over of a message to a consumer (a delivery tag)."""
 
-    __slots__ = ("acked", "attempt_row", "killed", "msg", "stale")
+    __slots__ = ("acked", "attempt_row", "channel", "delivered", "killed", "msg", "ready",
+                 "released", "stale")
 
-    def __init__(self, msg: Message) -> None:
+    def __init__(self, msg: Message, delivered: float = 0.0) -> None:
         self.msg = msg
+        self.delivered = delivered  # when the broker handed it over
         self.acked = False
-        self.killed = False
+        self.killed = False  # its consumer is done with it (crashed, or killed the attempt)
         self.stale = False  # the broker gave the message to someone else meanwhile
+        self.released = False  # the broker no longer holds it as unacknowledged
+        self.channel = 0  # the consumer's connection it came on (see Worker.channel)
         self.attempt_row = -1
+        self.ready = 0.0  # when it has reached the worker and can start (dispatch delay)
 
 
 class TaskSizes:
@@ -101,13 +114,19 @@ class TaskSizes:
         return services, first_ok, key
 
 
+@functools.lru_cache(maxsize=4)
+def _key_cdf(keys: int, skew: float) -> np.ndarray:
+    """Cumulative Zipf(``skew``) weights of ``keys`` keys (shared by a run's three streams)."""
+    weights = 1.0 / np.arange(1, keys + 1, dtype=float) ** skew
+    return np.cumsum(weights / weights.sum())
+
+
 def _key_draws(scenario: Scenario, streams: Streams, prefix: str) -> Draws | None:
     """Message keys for Kafka: uniform over ``keys``, or Zipf-skewed by ``key_skew``."""
     broker = scenario.broker
     if broker.kind != "kafka":
         return None
-    weights = 1.0 / np.arange(1, broker.keys + 1, dtype=float) ** broker.key_skew
-    cdf = np.cumsum(weights / weights.sum())
+    cdf = _key_cdf(broker.keys, broker.key_skew)
     return streams.draws(f"{prefix}message_keys",
                          lambda rng, n: np.minimum(np.searchsorted(cdf, rng.random(n)),
                                                    broker.keys - 1).astype(float))

@@ -1,8 +1,9 @@
 """Shared pieces of the browser tests: a real ``streamlit run`` on a free loopback port and the
-Chromium settings known to work here (see shared/ENVIRONMENT.md)."""
+Chromium settings known to work in a container (no sandbox, no GPU, no /dev/shm)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -24,14 +25,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def streamlit_server(page: str = "app.py") -> Iterator[str]:
-    """Start ``streamlit run page`` on 127.0.0.1, wait for its health check, yield its URL."""
+SERVER_PIDS: dict[str, int] = {}  # URL -> process id of the server (to watch its memory)
+
+
+def streamlit_server(page: str = "app.py", env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``streamlit run page`` on 127.0.0.1, wait for its health check, yield its URL.
+    ``env`` adds environment variables for the server."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", page, "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[url] = proc.pid
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

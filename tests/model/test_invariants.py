@@ -29,18 +29,27 @@ BROKERS = st.one_of(
               st.sampled_from([0, 0, 5, 50]),
               st.sampled_from(["drop-head", "reject-publish", "reject-publish-dlx"]),
               st.sampled_from([0, 0, 2.0]), st.sampled_from([0, 1, 3]), st.booleans()),
-    st.builds(lambda v: {"kind": "redis", "visibility_timeout": v}, st.floats(0.5, 20)),
-    st.builds(lambda p, k, s, a, r: {"kind": "kafka", "partitions": p, "keys": k, "key_skew": s,
-                                     "enable_auto_commit": a, "auto_commit_interval": 2.0,
-                                     "rebalance_pause": 1.0, "retry_topic": r},
+    st.builds(lambda v, r, w: {"kind": "redis", "visibility_timeout": v, "restore_interval": r,
+                               "publish_retry_window": w},
+              st.floats(0.5, 20), st.sampled_from([1.0, 5.0, 100.0]), st.sampled_from([0, 1.0])),
+    st.builds(lambda p, k, s, a, r, t: {"kind": "kafka", "partitions": p, "keys": k,
+                                        "key_skew": s, "enable_auto_commit": a,
+                                        "auto_commit_interval": 2.0, "rebalance_pause": 1.0,
+                                        "retry_topic": r, "session_timeout": t},
               st.integers(1, 6), st.integers(1, 50), st.floats(0, 2), st.booleans(),
-              st.booleans()),
+              st.booleans(), st.sampled_from([0, 2.0, 45.0])),
 )
 
+BREAKERS = st.integers(1, 30).flatmap(lambda window: st.fixed_dictionaries({
+    "enabled": st.booleans(), "failure_rate_threshold": st.floats(0.05, 1),
+    "sliding_window": st.just(window), "minimum_calls": st.integers(1, window),
+    "wait_in_open": st.floats(0.1, 10), "half_open_calls": st.integers(1, 5)}))
+
 FAULTS = st.lists(st.one_of(
-    st.builds(lambda at, c, r: {"kind": "worker_crash", "at": at, "count": c,
-                                "restart_after": r},
-              st.floats(0, 30), st.integers(1, 3), st.one_of(st.none(), st.floats(0, 10))),
+    st.builds(lambda at, c, r, s: {"kind": "worker_crash", "at": at, "count": c,
+                                   "restart_after": r, "scope": s},
+              st.floats(0, 30), st.integers(1, 3), st.one_of(st.none(), st.floats(0, 10)),
+              st.sampled_from(["worker", "worker", "child"])),
     st.builds(lambda at, d: {"kind": "broker_outage", "at": at, "duration": d},
               st.floats(0, 30), st.floats(0.1, 10)),
     st.builds(lambda at, d: {"kind": "downstream_outage", "at": at, "duration": d},
@@ -51,36 +60,56 @@ FAULTS = st.lists(st.one_of(
 ), max_size=3)
 
 
+def valid_faults(faults: list[dict], broker: dict) -> list[dict]:
+    """A child crash has no restart and needs a Celery broker."""
+    out = []
+    for fault in faults:
+        if fault.get("scope") == "child":
+            fault = ({**fault, "scope": "worker"} if broker["kind"] == "kafka"
+                     else {**fault, "restart_after": None})
+        out.append(fault)
+    return out
+
+
 @st.composite
 def scenarios(draw):
     timeout = draw(st.one_of(st.none(), st.floats(0.1, 10)))
+    broker = draw(BROKERS)
     return {
         "duration": draw(st.floats(1, 40)),
         "seed": draw(st.integers(0, 2**32)),
         "arrivals": {"rate": draw(st.floats(0.5, 40)),
                      "client_retries": draw(st.integers(0, 2)) if timeout else 0,
+                     "deadline": draw(st.sampled_from([0, 0, 0.5, 5.0])),
                      "profile": draw(st.lists(st.builds(lambda a, r: {"at": a, "rate": r},
                                                         st.floats(0, 40), st.floats(0, 30)),
                                               max_size=3).map(
                                                   lambda s: sorted(s, key=lambda x: x["at"])))},
         "web": {"workers": draw(st.integers(1, 16)), "service": draw(DISTS),
-                "publish": draw(DISTS), "timeout": timeout},
+                "publish": draw(DISTS), "timeout": timeout,
+                "max_queue": draw(st.sampled_from([0, 0, 1, 10]))},
         "task": {"service": draw(DISTS), "failure_rate": draw(st.floats(0, 1)),
-                 "poison_rate": draw(st.sampled_from([0, 0, 0.1]))},
+                 "poison_rate": draw(st.sampled_from([0, 0, 0.1])),
+                 "retry_on_soft_time_limit": draw(st.booleans()),
+                 "expires": draw(st.sampled_from([0, 0, 0.5, 5.0]))},
         "downstream": {"capacity": draw(st.sampled_from([0, 0, 1, 4])),
                        "timeout": draw(st.sampled_from([0, 0, 0.5, 2.0]))},
-        "broker": draw(BROKERS),
+        "broker": broker,
         "workers": {"count": draw(st.integers(1, 5)), "concurrency": draw(st.integers(1, 4)),
                     "prefetch_multiplier": draw(st.integers(1, 4)),
                     "acks_late": draw(st.booleans()),
                     "task_reject_on_worker_lost": draw(st.booleans()),
                     "rate_limit": draw(st.sampled_from([None, None, "5/s", "30/m"])),
+                    "soft_time_limit": draw(st.sampled_from([None, None, 0.5])),
                     "time_limit": draw(st.sampled_from([None, None, 1.0]))},
-        "faults": draw(FAULTS),
+        "faults": valid_faults(draw(FAULTS), broker),
         "retry": {"max_retries": draw(st.integers(0, 4)),
                   "backoff": draw(st.sampled_from(["none", "fixed", "exponential"])),
                   "base": draw(st.floats(0, 2)), "cap": draw(st.floats(0, 10)),
-                  "jitter": draw(st.sampled_from(["none", "full", "equal", "decorrelated"]))},
+                  "jitter": draw(st.sampled_from(["none", "full", "equal", "decorrelated"])),
+                  "budget": {"ratio": draw(st.sampled_from([0, 0, 0.1, 0.5])),
+                             "min_per_second": draw(st.sampled_from([0, 1.0]))}},
+        "circuit_breaker": draw(BREAKERS),
         "limits": {"max_in_system": draw(st.integers(10, 2000)), "max_drain": 300},
     }
 

@@ -105,9 +105,10 @@ def test_predict_then_run_shows_the_result_next_to_the_prediction() -> None:
     warning = at.warning[0].value
     assert "You predicted **About the same" in warning and "At least five times lower" in warning
     assert any(t.startswith("Response time") for t in chart_titles(at))
-    assert "response_time_s.p95" in texts(at)
+    assert "p95 response time (answered requests only)" in texts(at)
+    assert "response_time_s" not in texts(at)  # students read words, not summary keys
     kpis = [m.label for m in at.metric]
-    assert kpis.count("p95 response time") == 2
+    assert kpis.count("p95 user wait") == 2
 
 
 def test_number_prediction_is_compared_with_the_simulation() -> None:

@@ -232,6 +232,10 @@ LEVELS = {"web_queue": lambda s: s.stage == WAITING, "web_busy": lambda s: s.sta
     ("visibility_timeout_duplicates", "async", {"duration": 200}),
     ("broker_outage", "async", {}),
     ("traffic_spike", "sync", {}),
+    ("metastable_retry_storm", "sync", {"duration": 60, "circuit_breaker.enabled": True,
+                                        "web.max_queue": 20, "arrivals.deadline": 4.0}),
+    ("retry_storm", "async", {"duration": 90, "circuit_breaker.enabled": True,
+                              "task.expires": 3.0, "retry.budget.ratio": 0.2}),
 ])
 def test_counts_equal_the_engines_time_series(scenario_id: str, mode: str, changes: dict
                                                ) -> None:
@@ -345,3 +349,45 @@ def test_standalone_html_carries_plotly_and_frames(tmp_path, overloaded: dict) -
     text = path.read_text(encoding="utf-8")
     assert "Plotly.addFrames" in text or '"frames"' in text
     assert "cdn.plot.ly" not in text[:3000] and len(text) > 3_000_000  # plotly.js inside
+
+
+def test_fanout_draws_one_lane_per_service_and_copies_enter_together():
+    """One event becomes a dot in each reached service's queue lane at the same moment; every
+    service's workers sit in one column, numbered after each other."""
+    result = run(load_scenario("signup_fanout", {"duration": 30}), "async", 2)
+    segs = build_segments(result)
+    assert segs.lanes == ["email", "analytics", "crm"] and segs.lane_by == "service"
+    assert segs.workers == 4 and segs.slots == 11
+    assert [label for label, _ in segs.worker_labels] == ["email 0", "email 1", "analyt 0",
+                                                          "crm 0"]
+    frame = segs.frame()
+    queued = frame[frame["stage"] == "queue"]
+    service = result.tasks.set_index("task_id")["service"].cat.codes
+    assert (queued["lane"].to_numpy() == service[queued["task"]].to_numpy()).all()
+    tasks = result.tasks.set_index("task_id")
+    assert (tasks.groupby("request_id")["published"].nunique() == 1).all()  # one publish
+    first = queued[queued["attempt"] == 1].groupby("task")["t0"].min()
+    assert len(first) > 20  # the CRM's copies wait; the others' start at once
+    assert np.allclose(first.to_numpy(), tasks["published"][first.index].to_numpy())
+    worker = frame[(frame["stage"] == "worker") & (frame["slot"] >= 0)]
+    assert worker["slot"].max() < segs.workers * segs.concurrency
+
+
+def test_an_open_breaker_and_shed_requests_are_shown() -> None:
+    storm = apply_overrides(load_scenario("metastable_retry_storm"), {"duration": 50})
+    result = run(apply_overrides(storm, {"circuit_breaker.enabled": True}), "sync")
+    opened = next(t for t, _old, new in result.extra["breaker_moves"] if new == "open")
+    fig = build_animation({"sync": result})
+    times = frame_times(fig)
+    words = frame_words(fig, int(np.searchsorted(times, opened + 0.5)))
+    assert "circuit breaker open" in words["0:banner"]
+    assert "circuit breaker open" in words["0:downstream_fault"]
+    shedding = run(apply_overrides(storm, {"web.max_queue": 5, "web.workers": 20}), "sync")
+    shed = shedding.requests[shedding.requests["outcome"] == "shed"]
+    assert len(shed)
+    fig = build_animation({"sync": shedding})
+    last = frame_words(fig, len(frame_times(fig)) - 1)
+    assert last["0:shed"] == f"{len(shed):,} refused at once (shed)"
+    segs = segments(shedding)
+    waits = (segs.stage == 0) & np.isin(segs.request, shed["request_id"].to_numpy())
+    assert (segs.t1[waits] == segs.t0[waits]).all()  # refused at once, not waiting forever

@@ -17,7 +17,6 @@ from sim.charts import (
     consumer_lag,
     figures_for,
     journey_segments,
-    load_sweep_figure,
     resample,
     response_time_ecdf,
     task_fates,
@@ -74,10 +73,19 @@ def test_series_colours_are_fixed_everywhere() -> None:
         assert lines == {"sync": VERMILLION, "async": BLUE}
 
 
-def test_ecdf_marks_the_summary_percentiles() -> None:
+def test_ecdf_marks_the_percentiles_of_every_user() -> None:
+    """Times 0.1, 0.7 and 0.2 s: p50 is 0.2 s, p95 and p99 are 0.7 s (3 users, none gave up);
+    when the slowest one timed out instead, p95 is out of reach and the chart says so."""
     fig = response_time_ecdf({"async": tiny_result()})
     marks = {t.y[0]: t.x[0] for t in fig.data if t.mode == "markers+text"}
-    assert marks == {50: 0.15, 95: 0.19, 99: 0.2}
+    assert marks == pytest.approx({50: 0.2, 95: 0.7, 99: 0.7})
+    result = tiny_result()
+    result.requests["outcome"] = _cat(["completed", "timed_out", "completed"],
+                                      ("in_flight", "completed", "failed", "timed_out"))
+    fig = response_time_ecdf({"async": result})
+    marks = {t.y[0]: t.x[0] for t in fig.data if t.mode == "markers+text"}
+    assert marks == pytest.approx({50: 0.2})
+    assert "p95 not reached: 33 % gave up" in fig.layout.annotations[0].text
 
 
 def test_task_fates_count_each_task_once() -> None:
@@ -155,18 +163,11 @@ def test_resample_caps_points_and_keeps_peaks() -> None:
 def test_theory_says_when_the_queue_is_unstable() -> None:
     busy = load_scenario("email_signup", {"arrivals.rate": 500, "duration": 5})
     prediction = theory_prediction(Result(busy, "sync", 1, {}, *[pd.DataFrame()] * 4))
-    assert prediction["wq"] is None and "unstable" in prediction["note"]
+    assert prediction["queue_wait_s"] is None and "unstable" in prediction["note"]
+    assert not prediction["applies"]
     calm = theory_prediction(Result(load_scenario("email_signup"), "async", 1, {},
                                     *[pd.DataFrame()] * 4))
-    assert 0 < calm["wq"] < 1
-
-
-def test_sweep_marks_overloaded_points() -> None:
-    points = pd.DataFrame({"label": ["sync", "sync"], "rate": [10, 40], "p95": [0.5, 9.0],
-                           "overloaded": [False, True]})
-    fig = load_sweep_figure(points)
-    assert list(fig.data[0].marker.symbol) == ["circle", "x"]
-    assert fig.layout.yaxis.type == "log"
+    assert 0 < calm["queue_wait_s"] < 1
 
 
 def test_real_run_figures_are_light_svg_charts() -> None:

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, run
-from sim.capacity import theory_prediction
 from sim.charts import (
     MAX_POINTS,
     busy,
@@ -23,6 +22,7 @@ from sim.charts import (
 )
 from sim.charts.export import kpi_rows, optional_kpis
 from sim.charts.titles import full_title
+from sim.prediction import theory_summary as theory_prediction
 
 
 @pytest.fixture(scope="module")
@@ -106,13 +106,18 @@ def test_retry_storm_charts_resends_and_the_downstream() -> None:
 
 
 def test_theory_only_where_a_formula_applies() -> None:
-    assert theory_prediction(load_scenario("email_signup"), "async")["wq"] is not None
+    late = load_scenario("email_signup", {"workers.acks_late": True})
+    assert theory_prediction(late, "async")["applies"]
+    assert "c=8 worker slots" in theory_prediction(late, "async")["note"]
+    assert "c=8 web threads" in theory_prediction(late, "sync")["note"]
     for sid, words in (("traffic_spike", "changes over time"), ("broker_outage", "faults"),
-                       ("kafka_partitions_hot_key", "unevenly")):
+                       ("kafka_partitions_hot_key", "Kafka partition"),
+                       ("retry_storm", "send their request again")):
         prediction = theory_prediction(load_scenario(sid), "async")
-        assert prediction["wq"] is None and words in prediction["note"], sid
-    even = load_scenario("kafka_partitions_hot_key", {"broker.key_skew": 0})
-    assert "c=6" in theory_prediction(even, "async")["note"]
+        assert prediction["queue_wait_s"] is None and words in prediction["note"], sid
+        assert not prediction["applies"]
+    hoarding = theory_prediction(load_scenario("prefetch_hoarding"), "async")
+    assert "prefetch" in hoarding["note"] or "reserves" in hoarding["note"]
 
 
 def test_all_figures_of_every_kind_of_run_are_light() -> None:

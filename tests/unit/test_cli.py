@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -66,6 +68,8 @@ def test_table_output_shows_both_modes(capsys):
     assert main(["run", "email_signup", "--mode", "both", "--set", "duration=10"]) == 0
     out = capsys.readouterr().out
     assert "sync" in out and "async" in out and "response_time_s.p95" in out
+    assert "user_wait_s.p95" in out and "requests.answered_share" in out
+    assert "theory.queue_wait_s" in out and "theory.note (sync): M/G/c" in out
 
 
 def test_out_dir_has_records_and_the_effective_scenario(tmp_path):
@@ -74,6 +78,9 @@ def test_out_dir_has_records_and_the_effective_scenario(tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     requests = pd.read_csv(tmp_path / "requests.csv")
     assert len(requests) == summary["requests"]["arrived"]
+    assert requests["user_wait"].max() == pytest.approx(summary["user_wait_s"]["max"])
+    assert (~requests["gave_up"]).mean() == pytest.approx(summary["requests"]["answered_share"])
+    assert set(summary["theory"]) == {"model", "queue_wait_s", "applies", "note"}
     for name in ("attempts.csv", "timeseries.csv", "tasks.csv"):
         assert (tmp_path / name).stat().st_size > 0
     effective = yaml.safe_load((tmp_path / "scenario.yaml").read_text())
@@ -82,3 +89,23 @@ def test_out_dir_has_records_and_the_effective_scenario(tmp_path):
     assert main(["run", str(tmp_path / "scenario.yaml"), "--out", str(tmp_path / "again")]) == 0
     again = json.loads((tmp_path / "again" / "summary.json").read_text())
     assert again == summary
+
+
+def test_a_closed_pipe_ends_quietly_with_status_0():
+    """`python -m sim list | head -1`: the reader goes away; no "error: Broken pipe"."""
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parents[2])
+    first = proc.stdout.readline()
+    proc.stdout.close()  # like `head -1` after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and first and err == ""
+
+
+def test_the_async_lab_console_script_is_python_m_sim():
+    import sim.cli
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["build-system"]["build-backend"]
+    module, _, name = project["project"]["scripts"]["async-lab"].partition(":")
+    assert getattr(__import__(module, fromlist=[name]), name) is sim.cli.main

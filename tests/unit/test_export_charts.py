@@ -32,7 +32,7 @@ def test_kpis_read_for_people() -> None:
 
 def test_kpi_rows_follow_the_summary(results: dict) -> None:
     rows = {r["name"]: r for r in kpi_rows(results["async"].summary)}
-    assert rows["p95 response time"]["value"] == results["async"].summary["response_time_s"]["p95"]
+    assert rows["p95 user wait"]["value"] == results["async"].summary["user_wait_s"]["p95"]
     assert rows["retries"]["value"] == results["async"].summary["tasks"]["retries"]
 
 
@@ -41,7 +41,7 @@ def test_report_is_self_contained_and_reproducible(results: dict) -> None:
     assert page.count("plotly.js v") == 1  # plotly.js inlined once, no CDN needed
     assert '<script src="http' not in page
     assert "arrivals:" in page and "seed: 3" in page  # the effective YAML, with the seed
-    assert "p95 response time" in page and "python -m sim run scenario.yaml" in page
+    assert "p95 user wait" in page and "python -m sim run scenario.yaml" in page
 
 
 def test_write_charts_html_only(tmp_path: Path, results: dict) -> None:

@@ -73,3 +73,55 @@ def test_next_delay_uses_the_previous_delay_only_for_decorrelated():
     assert next_delay(policy, 0, 10.0, constant(1.0)) == pytest.approx(30.0)
     full = Retry(base=1.0, cap=100.0, jitter="full")
     assert next_delay(full, 3, 10.0, constant(1.0)) == pytest.approx(8.0)
+
+
+def test_one_retry_decision_retries_then_gives_up_with_a_reason():
+    import simpy
+
+    from sim.model.retry import Retrier, RetryDecision
+    from sim.model.task import Message
+
+    policy = Retry(max_retries=2, backoff="fixed", base=3.0, jitter="none")
+    retrier = Retrier(policy, constant(0.5), simpy.Environment())
+    msg = Message(0, 0, ((1.0,), 0, 0), policy.base)
+    assert retrier.decide(msg) == RetryDecision("retry", 3.0, "")
+    assert retrier.decide(msg, dead_letter="rejected").retry
+    assert msg.attempt == 2 and retrier.retries == 2
+    assert retrier.decide(msg) == RetryDecision("fail", 0.0, "max_retries")
+    assert retrier.decide(msg, dead_letter="rejected") == RetryDecision("dead_letter", 0.0,
+                                                                        "rejected")
+    assert retrier.retries == 2
+
+
+def test_time_limits_in_the_retry_decision():
+    import simpy
+
+    from sim.model.retry import SOFT_TIME_LIMIT, TIME_LIMIT, Retrier, RetryDecision
+    from sim.model.task import Message
+
+    policy = Retry(max_retries=5, backoff="fixed", base=1.0, jitter="none")
+    msg = Message(0, 0, ((1.0,), 0, 0), policy.base)
+    retrier = Retrier(policy, constant(0.5), simpy.Environment())
+    assert retrier.decide(msg, error=TIME_LIMIT) == RetryDecision("fail", 0.0, TIME_LIMIT)
+    assert retrier.decide(msg, error=SOFT_TIME_LIMIT).retry
+    strict = Retrier(policy, constant(0.5), simpy.Environment(), retry_on_soft_time_limit=False)
+    assert strict.decide(msg, error=SOFT_TIME_LIMIT) == RetryDecision("fail", 0.0,
+                                                                     SOFT_TIME_LIMIT)
+
+
+@pytest.mark.parametrize("u", [0.0, 0.3, 0.999])
+def test_whole_second_jitter_is_celerys_randrange(u):
+    """Celery: countdown = randrange(min(cap, factor * 2**n) + 1), a whole number."""
+    policy = Retry(max_retries=7, base=2.0, cap=50.0, jitter="full", jitter_whole_seconds=True)
+    got = delays(policy, constant(u))
+    assert got == [float(int(u * (min(50, 2 * 2**n) + 1))) for n in range(7)]
+    assert all(d == int(d) for d in got)
+    assert got[-1] <= 50
+
+
+def test_every_broker_kind_implements_the_broker_interface():
+    from sim.model.brokers import BROKERS, Broker
+
+    for kind, cls in BROKERS.items():
+        assert issubclass(cls, Broker), kind
+        assert not cls.__abstractmethods__, (kind, cls.__abstractmethods__)

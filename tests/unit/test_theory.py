@@ -11,10 +11,10 @@ from sim.theory import (
     QueueMetrics,
     UnstableQueueError,
     erlang_c,
-    littles_law_l,
     md1,
     mg1,
     mgc_approx,
+    mgc_whitt,
     mm1,
     mmc,
     utilization,
@@ -40,11 +40,6 @@ def erlang_c_logspace(c: int, a: float) -> float:
     head = sum(math.exp(x - top) for x in logs)
     tail = math.exp(log_tail - top)
     return tail / (head + tail)
-
-
-def assert_little(m: QueueMetrics, lam: float) -> None:
-    assert m.l == pytest.approx(littles_law_l(lam, m.w))
-    assert m.lq == pytest.approx(littles_law_l(lam, m.wq))
 
 
 def assert_same(m1: QueueMetrics, m2: QueueMetrics) -> None:
@@ -97,7 +92,6 @@ def test_mmc_matches_direct_sum_erlang_c(c: int, rho: float) -> None:
     assert m.p_wait == pytest.approx(expected_c, rel=1e-9)
     assert m.wq == pytest.approx(expected_c / (c * mu - lam), rel=1e-9)
     assert m.w == pytest.approx(m.wq + 1.0 / mu, rel=1e-12)
-    assert_little(m, lam)
 
 
 @pytest.mark.parametrize("lam,mu", [(0.5, 1.0), (3.0, 4.0), (0.01, 100.0), (99.0, 100.0)])
@@ -179,23 +173,39 @@ def test_mgc_approx_scales_with_variability() -> None:
 
 
 @pytest.mark.parametrize(
-    "lam,metrics",
-    [
-        (0.5, mm1(0.5, 1.0)),
-        (7.0, mmc(7.0, 1.0, 10)),
-        (2.0, md1(2.0, 0.3)),
-        (2.0, mg1(2.0, 0.3, 1.7)),
-        (20.0, mgc_approx(20.0, 0.4, 0.5, 9)),
+    "lam,metrics,lq",
+    [  # Lq from an independent textbook formula, not from Little's law
+        (0.5, mm1(0.5, 1.0), 0.5**2 / (1 - 0.5)),  # rho^2 / (1 - rho)
+        (7.0, mmc(7.0, 1.0, 10), erlang_c(10, 7.0) * 0.7 / (1 - 0.7)),  # C rho / (1 - rho)
+        (2.0, md1(2.0, 0.3), 0.6**2 / (2 * (1 - 0.6))),  # rho^2 / (2 (1 - rho))
+        (2.0, mg1(2.0, 0.3, 1.7), 0.6**2 * (1 + 1.7**2) / (2 * (1 - 0.6))),
     ],
 )
-def test_littles_law_consistency(lam: float, metrics: QueueMetrics) -> None:
-    assert_little(metrics, lam)
+def test_mean_queue_length_matches_its_own_formula(lam: float, metrics: QueueMetrics,
+                                                    lq: float) -> None:
+    assert metrics.lq == pytest.approx(lq)
     assert metrics.w >= metrics.wq >= 0.0
     assert 0.0 <= metrics.p_wait <= 1.0
 
 
-def test_littles_law_l() -> None:
-    assert littles_law_l(3.0, 0.5) == pytest.approx(1.5)
+# --- Whitt's refinement of the M/G/c approximation --------------------------------------------
+
+
+@pytest.mark.parametrize("cv", [0.0, 0.5, 2.0])
+def test_whitt_is_exact_for_one_server(cv: float) -> None:
+    assert mgc_whitt(0.7, 1.0, cv, 1).wq == pytest.approx(mg1(0.7, 1.0, cv).wq)
+
+
+def test_whitt_with_cv_one_equals_erlang_c() -> None:
+    assert mgc_whitt(7.0, 1.0, 1.0, 10).wq == pytest.approx(mmc(7.0, 1.0, 10).wq)
+
+
+def test_whitt_corrects_allen_cunneen_the_known_way() -> None:
+    """Constant service on several servers waits more than half of M/M/c (Cosmetatos), very
+    variable service less than Allen-Cunneen's (1 + cv²) / 2 (Whitt 1993)."""
+    ac_low, ac_high = mgc_approx(6.0, 1.0, 0.0, 8).wq, mgc_approx(6.0, 1.0, 2.0, 8).wq
+    assert 1.0 < mgc_whitt(6.0, 1.0, 0.0, 8).wq / ac_low < 1.25
+    assert 0.8 < mgc_whitt(6.0, 1.0, 2.0, 8).wq / ac_high < 1.0
 
 
 def test_utilization() -> None:

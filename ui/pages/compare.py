@@ -6,11 +6,12 @@ from typing import Any
 
 import streamlit as st
 
+from sim.safe_yaml import quote
 from sim.scenario import ScenarioError, apply_overrides, load_scenario
-from ui import controls, state
+from ui import controls, experiments, state
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.compare_labels import labels, shared
-from ui.knobs import BY_KEY, BY_PATH, KNOBS, get_path, widget_value
+from ui.knobs import BY_KEY, BY_PATH, KNOBS, TASK_CV, TASK_MEAN, get_path, knob_value
 from ui.runs import results_for, run_key
 from ui.views import chart_tabs, kpi_rows_for, show_warnings
 
@@ -71,6 +72,9 @@ def _restore() -> None:
     saved = st.session_state.get(P + "view")
     params = saved or st.query_params.to_dict()
     top = state.decode(params)
+    problems = list(top["errors"])
+    if top["scenario"] and top["scenario"] not in ids:
+        problems.append(f"scenario: no bundled scenario {quote(top['scenario'])}")
     sid = top["scenario"] if top["scenario"] in ids else (
         "email_signup" if "email_signup" in ids else ids[0])
     base = load_scenario(sid)
@@ -79,14 +83,30 @@ def _restore() -> None:
     st.session_state[P + "preset"] = next(iter(PRESETS))
     for side, default in zip(SIDES, ("sync", "async"), strict=True):
         view = state.decode(params, prefix=f"{side}.")
-        values = {BY_PATH[p].key: widget_value(BY_PATH[p], v)
-                  for p, v in view["overrides"].items() if p in BY_PATH}
-        service = view["overrides"].get("task.service")
-        if isinstance(service, dict):  # a task time changed away from the scenario's kind
-            values |= {k: service[f] for k, f in (("task_mean", "mean"), ("task_cv", "cv"))
-                       if f in service}
+        problems += [f"{side}.{e}" for e in view["errors"] if not e.startswith("seed:")]
+        values = _knob_values(side, base, view["overrides"], problems)
         mode = view["mode"] if view["mode"] in ("sync", "async") else default
         _apply(side, mode, values, base)
+    if problems:
+        st.session_state[P + "error"] = "Link ignored: " + "; ".join(dict.fromkeys(problems))
+
+
+def _knob_values(side: str, base: Any, overrides: dict[str, Any],
+                 problems: list[str]) -> dict[str, Any]:
+    """The knob values a side's link asks for, read through the schema (so "10/s" is a rate
+    of 10 and "abc" a message, never a widget error); invalid ones are left out."""
+    changes = {p: v for p, v in overrides.items() if p in BY_PATH or p == "task.service"}
+    try:
+        scenario = apply_overrides(base, changes)
+    except ScenarioError as exc:
+        problems.append(f"{side}.{exc}")
+        return {}
+    values = {BY_PATH[p].key: knob_value(scenario, BY_PATH[p]) for p in changes if p in BY_PATH}
+    service = changes.get("task.service")
+    if isinstance(service, dict):  # a task time changed away from the scenario's kind
+        values |= {k: knob_value(scenario, BY_KEY[k]) for k, f in
+                   ((TASK_MEAN, "mean"), (TASK_CV, "cv")) if f in service}
+    return values
 
 
 def side_panel(side: str, base: Any) -> None:
@@ -112,8 +132,9 @@ def settings_panel() -> tuple[str, Any, dict[str, tuple[str, dict[str, Any]]]]:
                            help="The scenario both configurations start from.")
         st.selectbox("Start from a preset", list(PRESETS), key=P + "preset",
                      on_change=_preset_changed, help="A classic comparison; adjust it below.")
-        st.number_input("Seed", min_value=0, step=1, key=P + "seed",
+        st.number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key=P + "seed",
                         help="Same seed = same traffic for A and B.")
+        experiments.reps_control(P + "reps")
         base = load_scenario(sid)
         configs: dict[str, tuple[str, dict[str, Any]]] = {}
         for side in SIDES:
@@ -132,6 +153,8 @@ def render() -> None:
     seed = int(st.session_state[P + "seed"])
     _save(sid, seed, configs)
     st.title("Compare two configurations", anchor=False)
+    if P + "error" in st.session_state:
+        st.error(st.session_state.pop(P + "error"))
     plain = base.to_dict()
     scenario_values = {path: get_path(plain, path)
                        for _m, changes in configs.values() for path in changes}
@@ -153,7 +176,11 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
-    kpi_rows_for(results)
+    configs_run = {label: (scenarios[side], mode) for (label, _js, mode, _s), side
+                   in zip(keys, SIDES, strict=True)}
+    reps = int(st.session_state.get(P + "reps", 1))  # the sidebar's Replications control
+    if reps == 1 or not experiments.show(configs_run, reps, seed, "cmp", compare=True):
+        kpi_rows_for(results)
     show_warnings(results)
     chart_tabs(keys, "cmp", results)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from sim.safe_yaml import MAX_BYTES
 from sim.scenario import SCENARIO_DIR, ScenarioError, from_dict, parse_yaml
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.runs import results_for, run_key
@@ -27,10 +28,19 @@ def _load_template() -> None:
 
 
 def _uploaded() -> None:
+    """Put an uploaded file in the editor, unless it is too big or not text (then say so)."""
     upload = st.session_state.get(P + "upload")
-    if upload is not None:
-        st.session_state[P + "yaml"] = upload.getvalue().decode("utf-8", errors="replace")
-        st.session_state.pop(P + "valid", None)
+    if upload is None:
+        return
+    st.session_state.pop(P + "valid", None)
+    if upload.size > MAX_BYTES:
+        st.session_state[P + "error"] = (f"{upload.size / 1024:,.0f} KB is too large; a "
+                                         f"scenario may be at most {MAX_BYTES // 1024} KB")
+        return
+    try:
+        st.session_state[P + "yaml"] = upload.getvalue().decode("utf-8")
+    except UnicodeDecodeError:
+        st.session_state[P + "error"] = "not a scenario: the file is not UTF-8 text"
 
 
 def editor() -> None:
@@ -43,8 +53,10 @@ def editor() -> None:
                  on_change=_load_template, help="Copies that scenario's YAML into the editor.")
     c2.file_uploader("…or upload a YAML file", type=["yaml", "yml"], key=P + "upload",
                      on_change=_uploaded, help="A scenario file, e.g. one downloaded here.")
+    if P + "error" in st.session_state:
+        st.error(f"Upload refused: {st.session_state.pop(P + 'error')}", icon=":material/block:")
     st.html(EDITOR_CSS)
-    st.text_area("Scenario YAML", key=P + "yaml", height=380,
+    st.text_area("Scenario YAML", key=P + "yaml", height=380, max_chars=MAX_BYTES,
                  help="Times in seconds, rates per second. Unknown keys are rejected, and the "
                  "message names the field.")
 

@@ -26,7 +26,7 @@ def sidebar(items: list[Lesson]) -> None:
     titles[state.LIBRARY] = "Scenario library"
     with st.sidebar:
         st.selectbox("Lesson", list(titles), key=state.LESSON, format_func=titles.get,
-                     help="Eight lessons of 5 to 15 minutes, in course order.")
+                     help="Nine lessons of 5 to 15 minutes, in course order.")
         st.toggle("Instructor mode", key=state.INSTRUCTOR,
                   help="Presenter view for a projector: larger type and charts, Previous / "
                   "Next through the steps, quiz answers hidden until revealed, the demo "

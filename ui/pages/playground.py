@@ -6,14 +6,16 @@ from typing import Any
 
 import streamlit as st
 
+from sim.safe_yaml import quote
 from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from sim.schema import RabbitMQBroker
-from ui import controls, previous, state
+from ui import controls, experiments, previous, state
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.knobs import open_groups
+from ui.ladder_view import ladder_section, stored
 from ui.runs import results_for, results_of, run_key
-from ui.sweep import run_sweep
-from ui.views import MODE_TITLES, chart, chart_tabs, kpi_rows_for, show_warnings
+from ui.sweep import sweep_tab
+from ui.views import MODE_TITLES, chart_tabs, kpi_rows_for, show_warnings
 
 P = "pg_"
 MODE_LABELS = {"both": "Both, side by side", "sync": "Sync only (job inline)",
@@ -34,16 +36,19 @@ def _restore() -> None:
     ids = ordered_ids()
     view = st.session_state.get(P + "view") or state.decode(st.query_params.to_dict())
     sid = view["scenario"]
+    problems = list(view.get("errors", []))
     if sid and sid not in ids:
-        st.session_state[P + "error"] = f"scenario: no bundled scenario {sid!r} " \
-                                        f"(bundled: {', '.join(ids)}); showing the default"
+        problems.append(f"scenario: no bundled scenario {quote(sid)} (bundled: "
+                        f"{', '.join(ids)}); showing the default")
     sid = sid if sid in ids else _default_id(ids)
     base = load_scenario(sid)
     try:
         effective = apply_overrides(base, view["overrides"])
     except ScenarioError as exc:
-        st.session_state[P + "error"] = f"Link ignored: {exc}"
+        problems.append(str(exc))
         effective = base
+    if problems:
+        st.session_state[P + "error"] = "Link ignored: " + "; ".join(problems)
     st.session_state[P + "scenario"] = sid
     st.session_state[P + "seed"] = view["seed"] if view["seed"] is not None else base.seed
     st.session_state[P + "mode"] = view["mode"] if view["mode"] in state.MODES else "both"
@@ -76,9 +81,11 @@ def sidebar(base: Scenario) -> Any:
     with st.sidebar:
         st.radio("Mode", list(MODE_LABELS), key=P + "mode", format_func=MODE_LABELS.get,
                  help=MODE_HELP)
-        st.number_input("Random seed", min_value=0, step=1, key=P + "seed",
+        st.number_input("Random seed", min_value=0, max_value=state.MAX_SEED, step=1,
+                        key=P + "seed",
                         help="The same seed gives exactly the same traffic and the same "
                         "job sizes, so runs can be compared and reproduced.")
+        experiments.reps_control(P + "reps")
         slot = st.container()
         controls.knob_panel(P, expanded=open_groups(base), scenario=base,
                             mode=st.session_state[P + "mode"])
@@ -140,24 +147,14 @@ def render() -> None:
     with slot:
         previous.controls(P, reference)
     before = results_of(reference) if reference else None
-    kpi_rows_for(results, MODE_TITLES, before=before)
+    reps = int(st.session_state.get(P + "reps", 1))
+    if reps == 1 or not experiments.show({m: (scenario, m) for m in modes}, reps, seed, "pg",
+                                         MODE_TITLES):
+        kpi_rows_for(results, MODE_TITLES, before=before)
     show_warnings(results)
-    chart_tabs(keys, "pg", results, sweep=lambda: _sweep(scenario, seed), before=reference)
-
-
-def _sweep(scenario: Any, seed: int) -> None:
-    from sim.charts import load_sweep_figure
-
-    st.markdown("**Load sweep** — how the p95 time grows as traffic rises, for both designs. "
-                "Each point is a separate, shorter run (up to 60 s of arrivals).")
-    token = (scenario.model_dump_json(), seed)
-    stored = st.session_state.get(P + "sweep")
-    if st.button("Run the load sweep", key=P + "run_sweep", type="primary"):
-        stored = st.session_state[P + "sweep"] = (token, run_sweep(scenario, seed))
-    if stored is not None and stored[0] == token:
-        chart(load_sweep_figure(stored[1]), "load_sweep", "pg_sweep")  # words from its lines
-    elif stored is not None:
-        st.info("The knobs changed since the last sweep: run it again to update it.")
+    chart_tabs(keys, "pg", results, sweep=lambda: sweep_tab(scenario, seed, P), before=reference,
+               ladder=lambda: ladder_section("pg", scenario, modes, seed),
+               ladders=lambda: stored("pg", scenario, modes, seed))
 
 
 render()

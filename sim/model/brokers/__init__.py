@@ -1,9 +1,12 @@
-"""Broker kinds, by the scenario's ``broker.kind``."""
+"""Broker kinds, by the scenario's ``broker.kind``; each implements ``base.Broker``."""
 
+from sim.model.brokers.base import Broker, Consumer
 from sim.model.brokers.kafka import KafkaBroker
-from sim.model.brokers.rabbitmq import QueueBroker
+from sim.model.brokers.rabbitmq import QueueBroker, RabbitMQBroker
 from sim.model.brokers.redis import RedisBroker
 
-BROKERS = {"rabbitmq": QueueBroker, "redis": RedisBroker, "kafka": KafkaBroker}
+BROKERS: dict[str, type[Broker]] = {"rabbitmq": RabbitMQBroker, "redis": RedisBroker,
+                                    "kafka": KafkaBroker}
 
-__all__ = ["BROKERS", "KafkaBroker", "QueueBroker", "RedisBroker"]
+__all__ = ["BROKERS", "Broker", "Consumer", "KafkaBroker", "QueueBroker", "RabbitMQBroker",
+           "RedisBroker"]

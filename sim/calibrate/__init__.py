@@ -1,0 +1,1 @@
+"""Calibration lab: measure a real Redis + Celery worker and fit the simulator overheads."""

@@ -1,0 +1,180 @@
+"""Where the runs of an experiment execute: in this process, in a pool of local processes, or on
+a Dask cluster. Chosen by one argument; the results do not depend on it.
+
+A job is small (the scenario as JSON, a mode, a seed) and so is what comes back (the run's
+summary and, when asked for, a few quantile curves): the record DataFrames never leave the
+process that ran the simulation, so a sweep of thousands of runs needs little memory. Every
+run is deterministic given its scenario and seed, so the summaries are identical, bit for bit,
+whichever backend ran them. Progress is reported as ``progress(done, total)``.
+
+- ``serial``: one run after the other, here.
+- ``processes``: :class:`concurrent.futures.ProcessPoolExecutor` over the machine's cores (the
+  default). Workers are forked (or come from a fork server in a threaded program such as the
+  web app); when the program is not started from the repository, ``sim`` must be on
+  ``PYTHONPATH`` for the fork server.
+- ``dask``: a ``dask.distributed`` cluster at a scheduler address (``tcp://host:8786``); the
+  workers must be able to import ``sim`` (start them from the repository, or with it on
+  ``PYTHONPATH``).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, MutableMapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Progress = Callable[[int, int], None]
+QUANTILES = np.linspace(0.0, 1.0, 101)  # the curve of a distribution: its percentiles 0..100
+CONNECT_TIMEOUT_S = 5  # an unreachable scheduler is reported after this long
+
+
+class BackendError(ValueError):
+    """A backend that cannot run (unknown name, unreachable scheduler); one line."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: the scenario (validated JSON), the mode, the seed, and the curves to return."""
+
+    scenario_json: str
+    mode: str
+    seed: int
+    curves: tuple[str, ...] = ()
+
+
+def _response_times(result: Any) -> np.ndarray:
+    from sim.metrics import response_times
+
+    return response_times(result.requests, result.scenario.warmup)
+
+
+def _user_waits(result: Any) -> np.ndarray:
+    from sim.metrics import user_waits
+
+    scenario = result.scenario
+    return user_waits(result.requests, result.summary["run"]["end_time_s"],
+                      scenario.web.timeout, scenario.warmup)
+
+
+CURVES: dict[str, Callable[[Any], np.ndarray]] = {"response_time_s": _response_times,
+                                                  "user_wait_s": _user_waits}
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Run one job (in whatever process): its summary and the requested quantile curves."""
+    from sim.runner import run
+    from sim.scenario import from_dict
+
+    result = run(from_dict(json.loads(job.scenario_json)), job.mode, job.seed)
+    out: dict[str, Any] = {"summary": result.summary}
+    if job.curves:
+        out["curves"] = {}
+        for name in job.curves:
+            values = CURVES[name](result)
+            values = values[~np.isnan(values)]
+            out["curves"][name] = (np.quantile(values, QUANTILES).tolist() if values.size
+                                   else None)
+    return out
+
+
+def _serial(jobs: Sequence[Job], done: Callable[[int, dict], None], **_: Any) -> None:
+    for i, job in enumerate(jobs):
+        done(i, run_job(job))
+
+
+def _processes(jobs: Sequence[Job], done: Callable[[int, dict], None],
+               workers: int | None = None, **_: Any) -> None:
+    count = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    with ProcessPoolExecutor(max_workers=count, mp_context=_context()) as pool:
+        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            done(futures[future], future.result())
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork (workers start at once, with everything imported) from a single-threaded program;
+    from a threaded one (the web app, a Dask client) a fork server, as forking a process that
+    runs other threads can leave a lock held forever in the child."""
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.experiment.backends", "sim.runner"])
+    return context
+
+
+def _dask(jobs: Sequence[Job], done: Callable[[int, dict], None],
+          scheduler: Any = None, **_: Any) -> None:
+    from dask.distributed import Client
+    from dask.distributed import as_completed as dask_completed
+
+    if scheduler is None:
+        raise BackendError("--scheduler: the dask backend needs a scheduler address, "
+                           "e.g. tcp://127.0.0.1:8786")
+    own = isinstance(scheduler, str)
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False) \
+            if own else scheduler
+    except (OSError, ValueError) as exc:
+        raise BackendError(f"--scheduler {scheduler}: no Dask scheduler answered "
+                           f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+    try:
+        futures = client.map(run_job, list(jobs), pure=False)
+        index = {future.key: i for i, future in enumerate(futures)}
+        for future, result in dask_completed(futures, with_results=True, loop=client.loop):
+            done(index[future.key], result)
+            future.release()
+    finally:
+        if own:
+            client.close()
+
+
+BACKENDS: dict[str, Callable[..., None]] = {"serial": _serial, "processes": _processes,
+                                            "dask": _dask}
+
+
+def execute(jobs: Sequence[Job], backend: str = "processes", *, workers: int | None = None,
+            scheduler: Any = None, progress: Progress | None = None,
+            cache: MutableMapping[Job, dict] | None = None) -> list[dict[str, Any]]:
+    """Run every job on ``backend``; results in the order of ``jobs``.
+
+    ``cache`` (any mapping) is read before running and filled after: a job already in it is
+    not run again. ``progress(done, total)`` is called after each job (cached ones count as
+    done at once)."""
+    if backend not in BACKENDS:
+        raise BackendError(f"--backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    total = len(jobs)
+    results: list[dict[str, Any] | None] = [None] * total
+    todo: list[int] = []
+    for i, job in enumerate(jobs):
+        hit = cache.get(job) if cache is not None else None
+        if hit is None:
+            todo.append(i)
+        results[i] = hit
+    finished = total - len(todo)
+    if progress is not None:
+        progress(finished, total)
+
+    def done(k: int, result: dict[str, Any]) -> None:
+        nonlocal finished
+        results[todo[k]] = result
+        if cache is not None:
+            cache[jobs[todo[k]]] = result
+        finished += 1
+        if progress is not None:
+            progress(finished, total)
+
+    if todo:
+        run_on = _serial if len(todo) == 1 and backend == "processes" else BACKENDS[backend]
+        run_on([jobs[i] for i in todo], done, workers=workers, scheduler=scheduler)
+    return [r for r in results if r is not None]
+
+
+__all__ = ["BACKENDS", "CURVES", "QUANTILES", "BackendError", "Job", "Progress", "execute",
+           "run_job"]

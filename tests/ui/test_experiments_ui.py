@@ -1,0 +1,78 @@
+"""Replications, the load sweep and the capacity planner in the app, through AppTest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def app(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    return at.run()
+
+
+def titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_playground_replications_show_mean_and_interval_and_bands() -> None:
+    at = app(duration="20")
+    assert all("±" not in m.value for m in at.metric)  # one run: no interval
+    at.slider(key="pg_reps").set_value(3).run()
+    assert not at.exception and not at.error
+    p95 = [m.value for m in at.metric if m.label == "p95 user wait"]
+    assert len(p95) == 2 and all("±" in v for v in p95)
+    assert any("3 replications" in m.value for m in at.markdown)
+    shown = titles(at)
+    assert shown[0].startswith("User wait ECDF across replications")
+    assert shown[1].startswith("Key figures across replications")
+    band = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert any(t.get("fill") == "toself" for t in band)  # the 95 % band is drawn
+
+
+def test_compare_says_which_differences_are_significant() -> None:
+    at = app(duration="20")
+    at.switch_page("ui/pages/compare.py").run()
+    at.slider(key="cmp_reps").set_value(3).run()
+    assert not at.exception and not at.error
+    text = " ".join(m.value for m in at.markdown)
+    assert "Is the difference real?" in text
+    assert "B p95 user wait is **lower**" in text  # async (B) answers far faster
+
+
+def test_load_sweep_any_key_with_bands_and_theory() -> None:
+    at = app(duration="20")
+    at.session_state["pg_tab"] = "Theory & load sweep"
+    at.run()
+    at.selectbox(key="pg_sweep_x").set_value("workers.count")
+    at.slider(key="pg_sweep_points").set_value(4)
+    at.slider(key="pg_sweep_reps").set_value(2)
+    at.button(key="pg_run_sweep").click().run()
+    assert not at.exception and not at.error
+    specs = {json.loads(c.proto.spec)["layout"]["title"]["text"]: json.loads(c.proto.spec)
+             for c in at.get("plotly_chart")}
+    sweep = next(v for k, v in specs.items() if k.startswith("Load sweep"))
+    assert sweep["layout"]["xaxis"]["title"]["text"] == "workers.count"
+    assert any(t.get("fill") == "toself" for t in sweep["data"])
+    assert any(k.startswith("Mean queue wait below saturation") for k in specs)
+
+
+def test_planner_page_finds_a_setting_and_shows_the_points() -> None:
+    at = app()
+    at.switch_page("ui/pages/planner.py").run()
+    assert not at.exception and at.title[0].value == "Capacity planner"
+    at.selectbox(key="plan_slo1").set_value("task_latency_s.p95")
+    at.number_input(key="plan_target1").set_value(5.0)
+    at.slider(key="plan_range").set_value((1, 8))
+    at.slider(key="plan_reps").set_value(2)
+    at.button(key="plan_run").click().run()
+    assert not at.exception and not at.error
+    assert at.success and "is the smallest setting" in at.success[0].value
+    assert titles(at)[0].startswith("Capacity planner: workers.count")
+    table = at.dataframe[0].value
+    assert table["meets every objective"].any() and len(table) < 8

@@ -1,0 +1,216 @@
+"""Replications in the app: the "Replications" control, KPIs as mean ± 95 % half-width, the
+charts across replications, and, on Compare, whether A and B differ significantly.
+
+Every run of an experiment goes through one job cache shared by the app's sessions (a run is
+fully determined by its scenario, mode and seed, so sharing is safe): going back to a setting,
+or adding points to a sweep, reuses the runs already done. Progress shows with ``st.progress``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
+from sim.experiment import Options, Replications, paired, replicate_many
+from sim.experiment.backends import QUANTILES
+from sim.scenario import Scenario, ScenarioError
+
+MAX_REPS = 30
+CACHE_RUNS = 20_000  # summaries are ~2 kB: about 40 MB at most
+REPS_HELP = ("How many times to run each configuration, each time with new random traffic "
+             "(seeds seed, seed+1, ...). With more than one, the key figures show the mean ± "
+             "the half-width of its 95 % confidence interval, and Compare says which "
+             "differences are larger than the noise. The charts below show the first run.")
+
+
+class JobCache(OrderedDict):
+    """A bounded mapping of job -> result (the oldest entries go first)."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        while len(self) > CACHE_RUNS:
+            self.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def job_cache() -> JobCache:
+    return JobCache()
+
+
+def options(label: str) -> tuple[Options, Any]:
+    """Options that report to a fresh progress bar (returned so it can be cleared)."""
+    bar = st.progress(0.0, text=label)
+
+    def show(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=f"{label} ({done}/{total} runs)")
+
+    return Options(backend="processes", progress=show, cache=job_cache()), bar
+
+
+def reps_control(key: str, container: Any = st) -> int:
+    return int(container.slider("Replications", 1, MAX_REPS, 1, key=key, help=REPS_HELP))
+
+
+def replicated(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int
+               ) -> dict[str, Replications] | None:
+    """Replications of each labelled configuration on the same seeds (None and a message on
+    the page when they cannot run)."""
+    opts, bar = options(f"Running {reps} replications")
+    try:
+        return replicate_many(dict(configs), reps, seed, curves=("user_wait_s",),
+                              options=opts)
+    except ScenarioError as exc:
+        st.error(f"This configuration is not valid: {exc}")
+    except Exception as exc:  # an engine bug must not show a traceback to a student
+        st.error(f"The replications stopped with an internal error ({type(exc).__name__}: "
+                 f"{exc}). Please report it together with the link of this page.")
+    finally:
+        bar.empty()
+    return None
+
+
+def _kpi_values(reps: Replications, get: Any) -> list[float | None]:
+    out = []
+    for summary in reps.summaries:
+        try:
+            value = get(summary)
+        except (KeyError, TypeError):
+            value = None
+        out.append(None if value is None else float(value))
+    return out
+
+
+def kpi_table(all_reps: Mapping[str, Replications]) -> pd.DataFrame:
+    """label, kpi, unit, lower_is_better, help, per-replication values, mean and half-width."""
+    from sim.experiment import interval
+
+    extra = optional_kpis([s for r in all_reps.values() for s in r.summaries])
+    wanted = [*KPIS, *(k for k in OPTIONAL_KPIS if k[0] in extra)]
+    rows = []
+    for label, reps in all_reps.items():
+        for name, get, unit, lower, help_text in wanted:
+            values = _kpi_values(reps, get)
+            ci = interval(values)
+            rows.append({"label": label, "kpi": name, "unit": unit, "lower": lower,
+                         "help": help_text, "values": values, "mean": ci.mean,
+                         "half_width": ci.half_width})
+    return pd.DataFrame(rows)
+
+
+def ci_text(mean: float | None, half: float | None, unit: str) -> str:
+    if mean is None:
+        return "–"
+    if half is None:
+        return fmt_value(mean, unit)
+    if unit == "s":
+        return f"{fmt_value(mean, unit)} ± {fmt_value(half, unit)}"
+    return f"{mean:,.1f} ± {half:,.1f}" + (f" {unit}" if unit else "")
+
+
+def kpi_rows(table: pd.DataFrame, titles: Mapping[str, str] | None = None,
+             baseline: str | None = None) -> None:
+    """A row of metrics per label: mean ± half-width, and against the baseline the paired
+    difference, greyed out when it is within the noise."""
+    labels = list(dict.fromkeys(table["label"]))
+    base = baseline if baseline in labels else labels[0]
+    for label in labels:
+        st.markdown(f"**{(titles or {}).get(label, label)}** — mean ± 95 % CI over "
+                    f"{len(table['values'].iloc[0])} replications")
+        part = table[table["label"] == label]
+        cols = st.columns(len(part))
+        for col, (_, row) in zip(cols, part.iterrows(), strict=True):
+            delta, color = None, "off"
+            if label != base:
+                ref = table[(table["label"] == base) & (table["kpi"] == row["kpi"])].iloc[0]
+                diff = paired(row["kpi"], ref["values"], row["values"])
+                if diff.diff.mean is not None:
+                    sign = "+" if diff.diff.mean >= 0 else "-"
+                    word = "" if diff.significant else " (within noise)"
+                    delta = (f"{sign}{fmt_value(abs(diff.diff.mean), row['unit'])} vs "
+                             f"{base.split(':')[0]}{word}")
+                    color = ("inverse" if row["lower"] else "normal") if diff.significant \
+                        else "off"
+            col.metric(row["kpi"], ci_text(row["mean"], row["half_width"], row["unit"]),
+                       delta=delta, delta_color=color, help=row["help"])
+
+
+def significance(table: pd.DataFrame, a: str, b: str) -> list[str]:
+    """One sentence per KPI: does B differ from A by more than the noise (paired t, 95 %)?"""
+    lines = []
+    for kpi in dict.fromkeys(table["kpi"]):
+        ra = table[(table["label"] == a) & (table["kpi"] == kpi)].iloc[0]
+        rb = table[(table["label"] == b) & (table["kpi"] == kpi)].iloc[0]
+        diff = paired(kpi, ra["values"], rb["values"])
+        unit = ra["unit"]
+        both = (f"{ci_text(rb['mean'], rb['half_width'], unit)} vs "
+                f"{ci_text(ra['mean'], ra['half_width'], unit)}")
+        short_a, short_b = a.split(":")[0], b.split(":")[0]
+        if diff.diff.mean is None or diff.diff.half_width is None:
+            lines.append(f"{kpi}: cannot tell (too few values)")
+        elif not diff.significant:
+            lines.append(f"{kpi}: **no significant difference** between {short_b} and "
+                         f"{short_a} ({both})")
+        else:
+            word = "lower" if diff.diff.mean < 0 else "higher"
+            lines.append(f"{short_b} {kpi} is **{word}**: {both}")
+    return lines
+
+
+def replication_charts(all_reps: Mapping[str, Replications], table: pd.DataFrame,
+                       key: str) -> None:
+    """The ECDF band and the KPI error bars, in an expander."""
+    from sim.charts.experiment import ecdf_band_figure, kpi_bars_figure
+    from ui.views import chart
+
+    with st.expander(f"Across the {len(next(iter(all_reps.values())).seeds)} replications: "
+                     "user wait band and key figures with error bars",
+                     icon=":material/stacked_line_chart:"):
+        curves = {label: [c.get("user_wait_s") for c in reps.curves]
+                  for label, reps in all_reps.items()}
+        chart(ecdf_band_figure(curves, list(QUANTILES)), "ecdf_band", f"{key}_ecdf_band")
+        chart(kpi_bars_figure(table), "kpi_error_bars", f"{key}_kpi_bars")
+
+
+def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key: str,
+         titles: Mapping[str, str] | None = None, compare: bool = False) -> bool:
+    """KPIs over replications (and, with ``compare``, the significance of B − A); False when
+    the replications could not run."""
+    all_reps = replicated(configs, reps, seed)
+    if all_reps is None:
+        return False
+    table = kpi_table(all_reps)
+    kpi_rows(table, titles)
+    labels = list(all_reps)
+    if compare and len(labels) == 2:
+        with st.container(border=True):
+            st.markdown(f"**Is the difference real?** Paired comparison over {reps} "
+                        "replications on the same traffic (95 % confidence):")
+            st.markdown("\n".join(f"- {line}" for line in significance(table, *labels)))
+    for label, result in all_reps.items():
+        stopped = sum(bool(s["run"].get("overloaded")) for s in result.summaries)
+        if stopped:
+            st.warning(f"**{label}**: {stopped} of {reps} replications stopped at the overload "
+                       "bound (limits.max_in_system); their figures describe a queue that "
+                       "was still growing.", icon=":material/warning:")
+    replication_charts(all_reps, table, key)
+    return True
+
+
+__all__ = [
+    "MAX_REPS",
+    "ci_text",
+    "job_cache",
+    "kpi_rows",
+    "kpi_table",
+    "options",
+    "replicated",
+    "replication_charts",
+    "reps_control",
+    "show",
+    "significance",
+]
