@@ -38,11 +38,67 @@ def _each(results: Results, words: Callable[[str, Result], str | None]) -> str:
 
 
 def _ecdf(results: Results, fig: go.Figure | None) -> str:
+    """Over every user who arrived (as the chart counts them): the answered share, and when
+    half, 95 % and 99 % of all users had their answer (or that they never did)."""
+    from sim.charts.response import answered_curve, not_reached, pct
+
     def words(label: str, r: Result) -> str:
-        rt = r.summary.get("response_time_s") or {}
-        return (f"{label}: half the requests answered within {_s(rt.get('p50'))}, 95 % within "
-                f"{_s(rt.get('p95'))}, 99 % within {_s(rt.get('p99'))}")
+        curve = answered_curve(r)
+        if not curve["arrived"]:
+            return ""
+        marks = curve["marks"]
+        said = [f"{share} within {_s(marks[key])}" if marks[key] is not None
+                else not_reached(key, curve["share"])
+                for key, share in (("p50", "half of all users"), ("p95", "95 %"),
+                                   ("p99", "99 %"))]
+        return f"{label}: {pct(curve['share'])} of all users answered; " + ", ".join(said)
     return _each(results, words)
+
+
+def _breaker(results: Results, fig: go.Figure | None) -> str:
+    def words(label: str, r: Result) -> str | None:
+        cb = r.summary.get("circuit_breaker")
+        if not cb or "opened" not in cb:
+            return None
+        return (f"{label}: the breaker opened {cb['opened']} times and stayed open "
+                f"{_s(cb.get('time_open_s', 0))} in all")
+    return _each(results, words)
+
+
+def _band(results: Results, fig: go.Figure | None) -> str:
+    """A wait ECDF drawn as x = wait, y = share: when half and 95 % of the users were done."""
+    if fig is None:
+        return ""
+    parts = []
+    for trace in fig.data:
+        if trace.type != "scatter" or trace.fill or not trace.name or trace.x is None:
+            continue
+        x, y = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
+        if x.size < 2:
+            continue
+        half, most = (float(np.interp(q, y, x)) for q in (0.5, 0.95))
+        parts.append(f"{trace.name}: half of the users within {_s(half)}, 95 % within "
+                     f"{_s(most)}")
+    return "; ".join(parts) + "." if parts else ""
+
+
+def _panels(results: Results, fig: go.Figure | None) -> str:
+    """Small multiples (one panel per figure, a trace per panel): each panel's title and the
+    values it shows, e.g. 'p95 user wait: A 1.2, B 0.8'."""
+    if fig is None:
+        return ""
+    titles = [a.text for a in fig.layout.annotations or () if a.text]
+    parts = []
+    for i, trace in enumerate(fig.data):
+        if trace.x is None or trace.y is None:
+            continue
+        head = trace.name or (titles[i] if i < len(titles) else "")
+        pairs = [(f"at {x:g}: " if isinstance(x, int | float | np.number) else f"{x} ")
+                 + _n(float(y)) for x, y in zip(trace.x, trace.y, strict=False)
+                 if x is not None and y is not None and np.isfinite(float(y))][:10]
+        if pairs:
+            parts.append(f"{head}: " + ", ".join(pairs))
+    return "; ".join(parts) + "." if parts else ""
 
 
 def _busy(results: Results, fig: go.Figure | None) -> str:
@@ -145,7 +201,8 @@ BY_NAME: dict[str, Callable[[Results, go.Figure | None], str]] = {
     "response_time_ecdf": _ecdf, "busy": _busy, "task_fates": _fates, "retries": _retries,
     "throughput": _throughput, "theory": _theory, "worker_share": _bars,
     "response_time_over_time": _lines, "queues": _lines, "consumer_lag": _lines,
-    "load_sweep": _lines,
+    "load_sweep": _lines, "breaker": _breaker, "ecdf_band": _band,
+    "kpi_error_bars": _panels, "capacity_plan": _panels, "service_latency": _bars,
 }
 
 
