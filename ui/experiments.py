@@ -16,9 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
+from sim.charts.palette import mode_of, run_colors
 from sim.experiment import Options, Replications, paired, replicate_many
 from sim.experiment.backends import QUANTILES
 from sim.scenario import Scenario, ScenarioError
+from ui.layout import kpi_columns
 
 MAX_REPS = 30
 CACHE_RUNS = 20_000  # summaries are ~2 kB: about 40 MB at most
@@ -113,16 +115,20 @@ def ci_text(mean: float | None, half: float | None, unit: str) -> str:
 
 
 def kpi_rows(table: pd.DataFrame, titles: Mapping[str, str] | None = None,
-             baseline: str | None = None) -> None:
-    """A row of metrics per label: mean ± half-width, and against the baseline the paired
-    difference, greyed out when it is within the noise."""
+             baseline: str | None = None, modes: Mapping[str, str] | None = None) -> None:
+    """A row of metrics per label (after a square in the colour of its design, ``modes``):
+    mean ± half-width, and against the baseline the paired difference, greyed out when it is
+    within the noise."""
     labels = list(dict.fromkeys(table["label"]))
     base = baseline if baseline in labels else labels[0]
+    colors = run_colors({label: (modes or {}).get(label) or mode_of(label) for label in labels})
+    reps = len(table["values"].iloc[0])
     for label in labels:
-        st.markdown(f"**{(titles or {}).get(label, label)}** — mean ± 95 % CI over "
-                    f"{len(table['values'].iloc[0])} replications")
+        head, _, rest = (titles or {}).get(label, label).partition(" — ")
+        title = f"{head} — mean ± 95 % CI over {reps} replications" + (f"; {rest}" if rest
+                                                                         else "")
         part = table[table["label"] == label]
-        cols = st.columns(len(part))
+        cols = kpi_columns(title, len(part), colors[label])  # wraps, never "…" (ui.layout)
         for col, (_, row) in zip(cols, part.iterrows(), strict=True):
             delta, color = None, "off"
             if label != base:
@@ -184,7 +190,7 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
     if all_reps is None:
         return False
     table = kpi_table(all_reps)
-    kpi_rows(table, titles)
+    kpi_rows(table, titles, modes={label: mode for label, (_sc, mode) in configs.items()})
     labels = list(all_reps)
     if compare and len(labels) == 2:
         with st.container(border=True):
