@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from sim.charts.captions import experiment_caption
 from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
 from sim.charts.palette import mode_of, run_colors
 from sim.experiment import Options, Replications, paired, replicate_many
@@ -168,8 +169,8 @@ def significance(table: pd.DataFrame, a: str, b: str) -> list[str]:
 
 
 def replication_charts(all_reps: Mapping[str, Replications], table: pd.DataFrame,
-                       key: str) -> None:
-    """The ECDF band and the KPI error bars, in an expander."""
+                       key: str, note: str = "") -> None:
+    """The ECDF band and the KPI error bars, in an expander (``note``: their export caption)."""
     from sim.charts.experiment import ecdf_band_figure, kpi_bars_figure
     from ui.views import chart
 
@@ -178,8 +179,9 @@ def replication_charts(all_reps: Mapping[str, Replications], table: pd.DataFrame
                      icon=":material/stacked_line_chart:"):
         curves = {label: [c.get("user_wait_s") for c in reps.curves]
                   for label, reps in all_reps.items()}
-        chart(ecdf_band_figure(curves, list(QUANTILES)), "ecdf_band", f"{key}_ecdf_band")
-        chart(kpi_bars_figure(table), "kpi_error_bars", f"{key}_kpi_bars")
+        chart(ecdf_band_figure(curves, list(QUANTILES)), "ecdf_band", f"{key}_ecdf_band",
+              note=note)
+        chart(kpi_bars_figure(table), "kpi_error_bars", f"{key}_kpi_bars", note=note)
 
 
 def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key: str,
@@ -203,7 +205,7 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
             st.warning(f"**{label}**: {stopped} of {reps} replications stopped at the overload "
                        "bound (limits.max_in_system); their figures describe a queue that "
                        "was still growing.", icon=":material/warning:")
-    replication_charts(all_reps, table, key)
+    replication_charts(all_reps, table, key, experiment_caption(configs, seed, reps))
     return True
 
 
