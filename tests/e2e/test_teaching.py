@@ -201,10 +201,19 @@ def test_first_screen_holds_the_kpis_and_the_main_chart(server: str, browser, st
     page.close()
 
 
-def test_lesson_animation_keeps_its_key_and_titles_apart_and_text_readable(server: str,
-                                                                          browser) -> None:
-    page = open_state(browser, server, "lesson_presenter_journeys")
-    page.get_by_text("Watch it run (animation)").click()
+@pytest.mark.parametrize("where", ["lesson", "fanout"])
+def test_animation_keeps_its_key_and_titles_apart_and_text_readable(server: str, browser,
+                                                                    where: str) -> None:
+    """A lesson's animation, and a fan-out run's (one queue lane per service, main's)."""
+    if where == "lesson":
+        page = open_state(browser, server, "lesson_presenter_journeys")
+        page.get_by_text("Watch it run (animation)").click()
+    else:
+        page = browser.new_page(viewport=SMALL)
+        page.goto(server + "/?scenario=signup_fanout&duration=60")
+        charts_drawn(page)
+        idle(page)
+        page.get_by_role("tab", name="Watch it run").click()
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some("
                            "g => g._transitionData && g._transitionData._frames && "
                            "g._transitionData._frames.length)", timeout=90_000)
