@@ -15,10 +15,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from sim.charts.captions import experiment_caption
 from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
+from sim.charts.palette import mode_of, run_colors
 from sim.experiment import Options, Replications, paired, replicate_many
 from sim.experiment.backends import QUANTILES
 from sim.scenario import Scenario, ScenarioError
+from ui.layout import kpi_columns
 
 MAX_REPS = 30
 CACHE_RUNS = 20_000  # summaries are ~2 kB: about 40 MB at most
@@ -113,16 +116,20 @@ def ci_text(mean: float | None, half: float | None, unit: str) -> str:
 
 
 def kpi_rows(table: pd.DataFrame, titles: Mapping[str, str] | None = None,
-             baseline: str | None = None) -> None:
-    """A row of metrics per label: mean ± half-width, and against the baseline the paired
-    difference, greyed out when it is within the noise."""
+             baseline: str | None = None, modes: Mapping[str, str] | None = None) -> None:
+    """A row of metrics per label (after a square in the colour of its design, ``modes``):
+    mean ± half-width, and against the baseline the paired difference, greyed out when it is
+    within the noise."""
     labels = list(dict.fromkeys(table["label"]))
     base = baseline if baseline in labels else labels[0]
+    colors = run_colors({label: (modes or {}).get(label) or mode_of(label) for label in labels})
+    reps = len(table["values"].iloc[0])
     for label in labels:
-        st.markdown(f"**{(titles or {}).get(label, label)}** — mean ± 95 % CI over "
-                    f"{len(table['values'].iloc[0])} replications")
+        head, _, rest = (titles or {}).get(label, label).partition(" — ")
+        title = f"{head} — mean ± 95 % CI over {reps} replications" + (f"; {rest}" if rest
+                                                                         else "")
         part = table[table["label"] == label]
-        cols = st.columns(len(part))
+        cols = kpi_columns(title, len(part), colors[label])  # wraps, never "…" (ui.layout)
         for col, (_, row) in zip(cols, part.iterrows(), strict=True):
             delta, color = None, "off"
             if label != base:
@@ -162,8 +169,8 @@ def significance(table: pd.DataFrame, a: str, b: str) -> list[str]:
 
 
 def replication_charts(all_reps: Mapping[str, Replications], table: pd.DataFrame,
-                       key: str) -> None:
-    """The ECDF band and the KPI error bars, in an expander."""
+                       key: str, note: str = "") -> None:
+    """The ECDF band and the KPI error bars, in an expander (``note``: their export caption)."""
     from sim.charts.experiment import ecdf_band_figure, kpi_bars_figure
     from ui.views import chart
 
@@ -172,8 +179,9 @@ def replication_charts(all_reps: Mapping[str, Replications], table: pd.DataFrame
                      icon=":material/stacked_line_chart:"):
         curves = {label: [c.get("user_wait_s") for c in reps.curves]
                   for label, reps in all_reps.items()}
-        chart(ecdf_band_figure(curves, list(QUANTILES)), "ecdf_band", f"{key}_ecdf_band")
-        chart(kpi_bars_figure(table), "kpi_error_bars", f"{key}_kpi_bars")
+        chart(ecdf_band_figure(curves, list(QUANTILES)), "ecdf_band", f"{key}_ecdf_band",
+              note=note)
+        chart(kpi_bars_figure(table), "kpi_error_bars", f"{key}_kpi_bars", note=note)
 
 
 def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key: str,
@@ -184,7 +192,7 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
     if all_reps is None:
         return False
     table = kpi_table(all_reps)
-    kpi_rows(table, titles)
+    kpi_rows(table, titles, modes={label: mode for label, (_sc, mode) in configs.items()})
     labels = list(all_reps)
     if compare and len(labels) == 2:
         with st.container(border=True):
@@ -197,7 +205,7 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
             st.warning(f"**{label}**: {stopped} of {reps} replications stopped at the overload "
                        "bound (limits.max_in_system); their figures describe a queue that "
                        "was still growing.", icon=":material/warning:")
-    replication_charts(all_reps, table, key)
+    replication_charts(all_reps, table, key, experiment_caption(configs, seed, reps))
     return True
 
 

@@ -55,8 +55,9 @@ def run_plan(scenario: Scenario, slo: dict[str, float], knob: str, low: int, hig
     return None
 
 
-def show_plan(plan: Plan, key: str) -> None:
-    """The answer in words, the chart of every setting tried, and the table behind it."""
+def show_plan(plan: Plan, key: str, note: str = "") -> None:
+    """The answer in words, the chart of every setting tried (``note``: its export caption),
+    and the table behind it."""
     from sim.charts.experiment import plan_figure
     from ui.views import chart
 
@@ -64,7 +65,8 @@ def show_plan(plan: Plan, key: str) -> None:
     if not plan.monotone:
         st.info("A smaller setting met the objectives where a larger one did not: the "
                 "figures are noisy here. Use more replications.")
-    chart(plan_figure(plan.points, plan.knob, plan.slo, plan.answer), "capacity_plan", key)
+    chart(plan_figure(plan.points, plan.knob, plan.slo, plan.answer), "capacity_plan", key,
+          note=note)
     st.dataframe(_table(plan), hide_index=True)
 
 

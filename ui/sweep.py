@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sim.charts.captions import experiment_caption
 from sim.experiment import load_sweep
 from sim.experiment.load import POINTS, default_values
 from sim.scenario import Scenario, ScenarioError
@@ -77,9 +78,12 @@ def sweep_tab(scenario: Scenario, seed: int, prefix: str) -> None:
         summary = stored[1]
         log = metric != "throughput_rps"
         title = f"Load sweep: {METRICS[metric]} as {key} grows"
+        note = experiment_caption({m: (scenario, m) for m in ("sync", "async")}, seed, reps,
+                                  f"{key} swept over {points} points")
         chart(sweep_figure(summary, key, metric, title, log_y=log), "load_sweep",
-              f"{prefix}sweep")
-        chart(theory_sweep_figure(summary, key), "load_sweep_theory", f"{prefix}sweep_theory")
+              f"{prefix}sweep", note=note)
+        chart(theory_sweep_figure(summary, key), "load_sweep_theory", f"{prefix}sweep_theory",
+              note=note)
     elif stored is not None:
         st.info("The settings changed since the last sweep: run it again to update it "
                 "(runs already done are reused).")

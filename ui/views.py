@@ -25,7 +25,7 @@ from sim.charts.export import (
 )
 from sim.charts.palette import results_colors
 from sim.charts.summaries import summary
-from sim.charts.titles import full_title
+from sim.charts.titles import caption, full_title
 from sim.export import RECORDS, effective_yaml, records_csv, summary_json
 from sim.runner import Result
 from ui.animation_view import render_animation
@@ -125,9 +125,20 @@ def _image(fig: Any, fmt: str) -> bytes:
         return f"{exc}\n".encode()
 
 
-def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = None) -> None:
+def exported_figure(fig: Any, results: Mapping[str, Result] | None = None, note: str = ""
+                    ) -> Any:
+    """What a download holds: ``fig`` with its caption line (of ``results``, or ``note`` for an
+    experiment's chart: replications, a sweep, the planner)."""
+    if note:
+        return caption(fig, f"{note} · Async Lab {version()}")
+    return with_caption(fig, results, version()) if results else fig
+
+
+def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = None,
+          note: str = "") -> None:
     """A chart and, under it, PNG / SVG / HTML downloads of the very same figure (with a caption
-    line naming the scenario, runs, seed and changed settings of ``results``). The chart's key
+    line naming the scenario, runs, seed and changed settings of ``results``, or ``note`` for an
+    experiment's chart). The chart's key
     numbers, in words, are its text alternative and sit behind an "In numbers" button."""
     words = summary(name, results or {}, fig)
     alt = f"Chart: {full_title(fig)}. {words}"
@@ -138,7 +149,7 @@ def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = 
         "install chromium (apt-get install -y chromium). HTML export works."
 
     def exported() -> Any:
-        return with_caption(fig, results, version()) if results else fig
+        return exported_figure(fig, results, note)
 
     with st.container(horizontal=True, gap="small"):  # buttons keep their width, then wrap
         for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):

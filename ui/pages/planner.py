@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sim.charts.captions import experiment_caption
 from sim.scenario import load_scenario
 from ui.catalogue import option_label, ordered_ids
 from ui.planner import KNOBS, objective, run_plan, show_plan
@@ -43,4 +44,6 @@ stored = st.session_state.get(P + "result")
 if stored is not None and stored[1] is not None:
     if stored[0] != token:
         st.info("The settings changed since this search: run it again to update it.")
-    show_plan(stored[1], P + "chart")
+    note = experiment_caption({mode: (scenario, mode)}, scenario.seed, reps,
+                              f"{knob} searched from {low} to {high}")
+    show_plan(stored[1], P + "chart", note)
