@@ -18,7 +18,7 @@ from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
 from sim.experiment import Replications, paired, replicate_many
 from sim.experiment.backends import QUANTILES
 from sim.scenario import Scenario
-from ui.experiment_guard import job_cache, options, run_experiment, show_stopped
+from ui.experiment_guard import run_experiment, show_stopped
 
 MAX_REPS = 30
 REPS_HELP = ("How many times to run each configuration, each time with new random traffic "
@@ -181,10 +181,8 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
 __all__ = [
     "MAX_REPS",
     "ci_text",
-    "job_cache",
     "kpi_rows",
     "kpi_table",
-    "options",
     "replicated",
     "replication_charts",
     "reps_control",
