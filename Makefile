@@ -5,9 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
+AXE := node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser screenshots
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +26,22 @@ run: $(VENV)/.installed
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev-installed
+# axe-core (accessibility checks in the browser tests) comes from npm; without npm those
+# checks are skipped and say why
+$(AXE): package.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --no-audit --no-fund --silent && touch $@ \
+	  || echo "npm install failed: the accessibility (axe-core) checks will be skipped"; \
+	else echo "npm not found: the accessibility (axe-core) checks will be skipped"; fi
+
+test: $(VENV)/.dev-installed $(AXE)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 -q --durations=10
+
+# reference screenshots of every page (1280x720 and 1440x900, student and instructor) for
+# reviewers, written to out/screenshots/ (not committed)
+screenshots: $(VENV)/.dev-installed
+	$(PY) -m tests.e2e.screenshots out/screenshots
 
 # What the browser tests (and PNG/SVG export) need: Debian's chromium and the Playwright client.
 browser: $(VENV)/.dev-installed
@@ -40,4 +54,4 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/experiments.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

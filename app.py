@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.layout import page_style
+
 st.set_page_config(page_title="Async Lab: sync vs async", page_icon=":material/bolt:",
                    layout="wide")
 
@@ -13,4 +15,5 @@ pages = [
     st.Page("ui/pages/lab.py", title="Scenario lab", icon=":material/science:"),
     st.Page("ui/pages/about.py", title="About", icon=":material/menu_book:"),
 ]
+page_style()
 st.navigation(pages).run()

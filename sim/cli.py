@@ -10,6 +10,7 @@ import argparse
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 from sim.calibrate.command import add_parser as add_calibrate_parser
@@ -106,6 +107,20 @@ def table(results: dict[str, Result]) -> str:
     return "\n".join(lines)
 
 
+def wrote(paths: list, out: str) -> str:
+    """'wrote 14 files to results/: summary.json, scenario.yaml, report.html, charts/ (9)'."""
+    root = Path(out)
+    names = [str(Path(p).relative_to(root)) if Path(p).is_relative_to(root) else str(p)
+             for p in paths]
+    top = [n for n in names if "/" not in n]
+    folders: dict[str, int] = {}
+    for n in names:
+        if "/" in n:
+            folders[n.split("/")[0]] = folders.get(n.split("/")[0], 0) + 1
+    listed = top + [f"{d}/ ({k} files)" for d, k in folders.items()]
+    return f"wrote {len(paths)} files to {root.resolve()}: " + ", ".join(listed)
+
+
 def service_table(results: dict[str, Result]) -> list[tuple[str, list[str]]]:
     """Rows ``services.<name>.<figure>`` for a run with services (none without)."""
     per_mode = {m: {row["service"]: row for row in service_rows(r.summary)}
@@ -126,14 +141,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         return run_replicated(args, scenario, modes)
     results = {mode: run(scenario, mode, args.seed) for mode in modes}
     if args.out:
-        write_run(results, args.out)
+        written = write_run(results, args.out)
         if args.charts:
             from sim.charts.export import write_charts  # plotly only when asked for
 
             notices: list[str] = []
-            write_charts(results, args.out, args.charts.split(","), notices)
+            written += write_charts(results, args.out, args.charts.split(","), notices)
             for notice in notices:
                 print(f"charts: {notice}", file=sys.stderr)
+        print(wrote(written, args.out), file=sys.stderr)  # stdout stays the summary
     if args.json:
         print(summary_json(results))
     else:

@@ -19,6 +19,7 @@ from sim.charts.animation import build_animation
 from sim.charts.animation_query import describe, mean_task_time, nice_step
 from sim.charts.animation_segments import Segments, build_segments, run_end
 from sim.runner import Result
+from ui import animation_keys
 
 MAX_FRAMES = 1200
 CONFIG = {"displaylogo": False, "displayModeBar": False, "scrollZoom": False}
@@ -76,11 +77,18 @@ def render_animation(results: Mapping[str, Result], key: str) -> None:
         window = (float(start), float(start) + span)
     with st.spinner("Preparing the animation…"):
         fig = _figure(token, window, results)
-    st.plotly_chart(fig, width="stretch", theme=None, config=CONFIG, key=f"{key}_anim")
+    animation_keys.install()
+    with st.container(key=f"{key}_animbox"):  # names the animation for the keyboard script
+        st.plotly_chart(fig, width="stretch", theme=None, config=CONFIG, key=f"{key}_anim",
+                        alt=f"Animation of {' and '.join(results)}: requests and jobs move "
+                        "as dots through the waiting line, web threads, broker queue and "
+                        "workers. Its numbers at any moment are in 'Inspect one moment' below.")
     st.caption("Press **▶ Play** (or a speed) to watch requests and jobs move; drag the time "
-               "slider to scrub. Each dot is one request or its job, coloured by what it is "
-               "doing; the numbers under each stage count all of them (at most 40 dots are "
-               "drawn per stage). Hover a dot to see its request number.")
+               "slider to scrub. Keyboard: Tab to a button and press Enter; on the time slider "
+               "the arrow keys, Page Up/Down, Home and End move in time. Each dot is one "
+               "request or its job, coloured (and shaped) by what it is doing; the numbers "
+               "under each stage count all of them (at most 40 dots are drawn per stage). "
+               "Change a knob while it plays: it carries on from the same moment.")
     _inspector(results, token, key, end, step, window)
 
 

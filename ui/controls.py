@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError, apply_overrides
 from ui.broker_knobs import (
     BROKER_HELP,
     BROKER_KIND,
@@ -28,9 +28,11 @@ from ui.knobs import (
     SERVICES_WHY,
     Knob,
     choices,
+    inactive,
     knob_values,
     not_applicable,
     overrides_for,
+    rho_words,
     slider_range,
 )
 
@@ -69,18 +71,25 @@ def broker_kind(prefix: str, scenario: Scenario | None = None) -> str | None:
     return kind
 
 
+def current_values(prefix: str) -> dict[str, Any]:
+    """The knobs' values as the page's widgets hold them now (widget key -> value)."""
+    return {k.key: st.session_state[prefix + k.key] for k in KNOBS
+            if prefix + k.key in st.session_state}
+
+
 def knob_widget(knob: Knob, prefix: str, container: Any = st,
-                scenario: Scenario | None = None, kind: str | None = None) -> Any:
+                scenario: Scenario | None = None, kind: str | None = None,
+                mode: str | None = None) -> Any:
     """Draw one knob (its value is already in session state) and return the value.
 
     ``scenario`` (the page's base scenario) sets the arrival-rate slider's scale; a knob that
-    does nothing with broker ``kind`` (Celery settings with Kafka) is shown disabled, saying why.
+    does nothing here (Celery settings with Kafka, re-queue without late acks, back-off settings
+    without back-off, worker settings in a sync-only run) is shown disabled, saying why.
     """
     key = prefix + knob.key
     services = bool(scenario is not None and scenario.services)
-    why = not_applicable(knob, kind, services)
-    where = "with services" if why is not None and why is SERVICES_WHY else "with Kafka"
-    tip = knob.help if why is None else f"**Not used {where}.** {why}\n\n{knob.help}"
+    why = inactive(knob, current_values(prefix), kind, mode, services)
+    tip = knob.help if why is None else f"**Does nothing here.** {why}\n\n{knob.help}"
     if knob.kind == "bool":
         return container.toggle(knob.label, key=key, help=tip, disabled=why is not None)
     if knob.kind == "choice":
@@ -96,7 +105,8 @@ def knob_widget(knob: Knob, prefix: str, container: Any = st,
 
 
 def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
-               expanded: set[str] | None = None, scenario: Scenario | None = None) -> None:
+               expanded: set[str] | None = None, scenario: Scenario | None = None,
+               mode: str | None = None) -> None:
     """All knobs (or the ``only`` ones), grouped in expanders (``expanded`` ones unfolded).
 
     With the Kafka broker, Celery-only worker settings are disabled and say why."""
@@ -116,7 +126,22 @@ def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
                            + ("prefetch or acknowledgement settings" if group == "Workers"
                               else "rate or time limits") + ": those knobs are off.")
             for knob in knobs:
-                knob_widget(knob, prefix, scenario=scenario, kind=kind)
+                knob_widget(knob, prefix, scenario=scenario, kind=kind, mode=mode)
+                if knob.key == "rate" and scenario is not None:
+                    rho_readout(prefix, scenario, mode)
+
+
+def rho_readout(prefix: str, base: Scenario, mode: str | None) -> None:
+    """Under the arrival-rate slider: how busy the busiest tier of each design would be (ρ) at
+    this rate with the other knobs as they are; at 1 its queue grows without limit."""
+    try:
+        effective = apply_overrides(base, overrides(prefix, base))
+    except ScenarioError:
+        return
+    modes = ("sync", "async") if mode in (None, "both") else (mode,)
+    st.caption(rho_words(effective, modes) + ". At ρ ≥ 1 the queue grows without limit.",
+               help="ρ (rho) is the utilization: the share of time the tier would be busy "
+               "(offered load ÷ capacity), computed from the scenario before running.")
 
 
 def broker_panel(prefix: str, container: Any = st, expanded: bool = False) -> None:

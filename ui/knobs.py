@@ -218,22 +218,102 @@ def not_applicable(knob: Knob, broker_kind: str | None, services: bool = False) 
     return None
 
 
-def rate_scale(rate: float) -> tuple[float, float, float, str]:
-    """(low, high, step, format) of the arrival-rate slider for a scenario whose arrival rate
-    is ``rate`` req/s: whole requests per second from 5/s up, tenths from 1/s, hundredths below
-    (a report every 14 s is 0.07/s: one step is 0.01/s, not a jump to 1/s)."""
-    if rate >= 5:
-        return 1.0, 200.0, 1.0, "%.0f"
-    if rate >= 1:
-        return 0.1, 50.0, 0.1, "%.1f"
-    return 0.01, 2.0, 0.01, "%.2f"
+WORKER_GROUPS = ("Workers", "Worker limits")
+DEPENDS: tuple[tuple[str, Any, str], ...] = (  # knob, "does nothing when" test, why
+    ("reject_on_lost", lambda v: not v.get("acks_late", True),
+     "Does nothing while 'Acknowledge late' is off: with an early acknowledgement the "
+     "message is already gone when its worker dies, so there is nothing to re-queue."),
+    ("client_retry_delay", lambda v: not v.get("client_retries") or not v.get("web_timeout"),
+     "Does nothing while users do not try again ('Users give up after' and 'Times a user "
+     "tries again' both above 0)."),
+    ("base", lambda v: v.get("backoff") == "none" or v.get("max_retries") == 0,
+     "Does nothing with no back-off (retries start at once) or no retries."),
+    ("cap", lambda v: v.get("backoff") == "none" or v.get("max_retries") == 0,
+     "Does nothing with no back-off (retries start at once) or no retries."),
+    ("jitter", lambda v: v.get("backoff") == "none" or v.get("max_retries") == 0,
+     "Does nothing with no back-off: there is no wait to spread out (or no retries)."),
+    ("backoff", lambda v: v.get("max_retries") == 0,
+     "Does nothing with 'Max retries' at 0: a failed task is not tried again."),
+)
+SYNC_WHY = ("Does nothing in a sync-only run: the web thread runs the job itself, there is no "
+            "broker and no worker. Show the async design (Mode) to use it.")
+
+
+def inactive(knob: Knob, values: dict[str, Any], broker_kind: str | None = None,
+             mode: str | None = None, services: bool = False) -> str | None:
+    """Why ``knob`` does nothing with the other knobs at ``values`` (widget key -> value), this
+    broker kind, this mode ("sync" only: no workers) and in a scenario with ``services``;
+    None when it has an effect."""
+    if mode == "sync" and knob.group in WORKER_GROUPS:
+        return SYNC_WHY
+    elsewhere = not_applicable(knob, broker_kind, services)
+    if elsewhere:
+        return elsewhere
+    for key, idle, why in DEPENDS:
+        if key == knob.key and idle(values):
+            return why
+    return None
+
+
+NICE = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+RATE_STEPS = 100  # at least this many steps across the arrival-rate slider
+
+
+def _nice_up(x: float) -> float:
+    """The smallest 'round' number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) at or above x."""
+    k = math.floor(math.log10(x))
+    return round(next(m * 10**k for m in NICE if m * 10**k >= x * (1 - 1e-9)), 12)
+
+
+def _step_down(x: float) -> float:
+    """The largest 1, 2 or 5 × 10^k at or below x."""
+    k = math.floor(math.log10(x))
+    return round(max(m * 10**k for m in (1.0, 2.0, 5.0) if m * 10**k <= x * (1 + 1e-9)), 12)
+
+
+def saturation(scenario: Scenario) -> float | None:
+    """Arrival rate (req/s) at which the first tier of either design is fully busy (ρ = 1):
+    the web threads, the workers or a capped downstream service; None if nothing saturates."""
+    from sim.capacity import offered_load
+
+    rate = float(scenario.arrivals.rate)
+    loads = [max(offered_load(scenario, mode, rate).values()) for mode in ("sync", "async")]
+    found = [rate / load for load in loads if load > 0]
+    return min(found) if found else None
+
+
+def rate_scale(scenario: Scenario) -> tuple[float, float, float, str]:
+    """(low, high, step, format) of the arrival-rate slider, fitted to the scenario's capacity:
+    from one step up to about 150 % of the first saturation (ρ = 1 sits at two thirds of the
+    track, so the whole hockey stick is spread over it), in at least :data:`RATE_STEPS` steps."""
+    rate = float(scenario.arrivals.rate)
+    first = saturation(scenario)
+    top = _nice_up(max(1.5 * first if first else 2 * rate, 1.2 * rate, 1e-3))
+    step = _step_down(top / RATE_STEPS)
+    digits = max(0, -math.floor(math.log10(step) + 1e-9))
+    return round(step, 12), round(top, 12), round(step, 12), f"%.{digits}f"
+
+
+def rho_words(scenario: Scenario, modes: tuple[str, ...] = ("sync", "async")) -> str:
+    """'ρ at 20 req/s: sync 0.84 · async 0.77': the busiest tier's utilization per design."""
+    from sim.capacity import offered_load
+
+    parts = []
+    for mode in modes:
+        loads = offered_load(scenario, mode)
+        tier = max(loads, key=loads.get)
+        parts.append(f"{mode} {loads[tier]:.2f} ({TIER_WORDS.get(tier, tier)})")
+    return f"ρ at {scenario.arrivals.rate:g} req/s: " + " · ".join(parts)
+
+
+TIER_WORDS = {"web": "web threads", "workers": "workers", "downstream": "downstream"}
 
 
 def slider_range(knob: Knob, scenario: Scenario | None = None
                  ) -> tuple[float, float, float, str | None]:
     """(low, high, step, format) of a number knob; the arrival rate's follow ``scenario``."""
     if knob.key == "rate" and scenario is not None:
-        return rate_scale(float(scenario.arrivals.rate))
+        return rate_scale(scenario)
     return knob.low, knob.high, knob.step, knob.fmt
 
 
@@ -276,6 +356,23 @@ def scenario_value(knob: Knob, value: Any) -> Any:
         return None
     if knob.kind == "rate":
         return f"{float(value):g}/s"
+    return value
+
+
+def widget_value(knob: Knob, value: Any) -> Any:
+    """The inverse of :func:`scenario_value`: what a widget shows for a scenario value (a link's
+    ``web.timeout=null`` is 0, ``workers.rate_limit=10/s`` is 10)."""
+    if knob.kind in ("optional", "rate") and value is None:
+        return 0.0
+    if knob.kind == "rate" and isinstance(value, str):
+        from sim.schema import Workers
+
+        try:
+            return float(Workers(rate_limit=value).rate_per_second() or 0.0)
+        except ValueError:
+            return value
+    if knob.kind in ("float", "optional") and isinstance(value, (int, float)):
+        return float(value)
     return value
 
 

@@ -1,5 +1,6 @@
-"""The scenario library: every bundled scenario grouped by topic, with what it teaches, the
-lessons that use it, and a one-click sync-vs-async run in the simulator panel."""
+"""The scenario library: every bundled scenario as a card, in a grid grouped by topic, with what
+it teaches and the lessons that use it; a card's button opens the scenario in the Playground
+(where every knob is), so nothing appears far away from the button that made it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import streamlit as st
 from sim.lessons import Lesson
 from sim.scenario import load_scenario
 from ui import lesson_state as state
-from ui.catalogue import catalogue, topic_name
-from ui.runs import figure, results_for, run_key
-from ui.views import chart, kpi_rows_for, show_warnings
+from ui import previous
+from ui.catalogue import catalogue, first_sentence, topic_name
 
-PICK = state.key("library_pick")
-CHARTS = ("response_time_ecdf", "queues")
+COLUMNS = 3
+PLAYGROUND = "ui/pages/playground.py"
+OPEN = state.key("library_open")
 
 
 def used_by(lessons: list[Lesson]) -> dict[str, list[Lesson]]:
@@ -25,51 +26,52 @@ def used_by(lessons: list[Lesson]) -> dict[str, list[Lesson]]:
     return found
 
 
+def open_in_playground(sid: str) -> None:
+    """Callback of a card: the Playground starts afresh on this scenario (its own values, its
+    seed, both designs), as if opened from a link."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("pg_")]:
+        del st.session_state[key]
+    previous.forget("pg_")
+    st.session_state["pg_view"] = {"scenario": sid, "seed": None, "mode": None,
+                                   "overrides": {}}
+    st.session_state[OPEN] = sid
+
+
 def render(lessons: list[Lesson]) -> None:
-    st.title("Scenario library")
-    st.caption("Every bundled scenario, grouped by topic: what it teaches and which lessons use "
-               "it. Run one here in both designs; the Playground has every knob.")
+    if st.session_state.pop(OPEN, None):
+        st.switch_page(PLAYGROUND)
+    st.title("Scenario library", anchor=False)
+    st.caption("Every bundled scenario, by topic: what it shows and which lessons use it. "
+               "Open one in the Playground to run it with every knob.")
     users = used_by(lessons)
-    left, right = st.columns([4, 7], gap="large")
-    with left:
-        topic = None
-        for sid, this_topic, title, description in catalogue():
-            if this_topic != topic:
-                topic = this_topic
-                st.header(topic_name(topic), anchor=False)
-            entry(sid, title, description, users.get(sid, []))
-    with right:
-        run_panel()
+    by_topic: dict[str, list[tuple[str, str, str]]] = {}
+    for sid, topic, title, description in catalogue():
+        by_topic.setdefault(topic, []).append((sid, title, description))
+    for topic, rows in by_topic.items():
+        st.header(topic_name(topic), anchor=False)
+        for start in range(0, len(rows), COLUMNS):
+            cols = st.columns(COLUMNS)
+            for col, (sid, title, description) in zip(cols, rows[start:start + COLUMNS],
+                                                      strict=False):
+                with col:
+                    card(sid, title, description, users.get(sid, []))
 
 
-def entry(sid: str, title: str, description: str, lessons: list[Lesson]) -> None:
-    with st.container(border=True):
-        st.markdown(f"**{title}** · `{sid}`")
-        st.caption(description)
+def card(sid: str, title: str, description: str, lessons: list[Lesson]) -> None:
+    with st.container(border=True, height="stretch"):
+        st.markdown(f"**{title}**")
+        st.caption(f"`{sid}` · {_facts(sid)}")
+        st.markdown(first_sentence(description))
         if lessons:
-            st.markdown("Used in: " + ", ".join(
+            st.markdown("Used in " + ", ".join(
                 f"[{item.meta.order}. {item.meta.title}](lessons?lesson={item.id})"
                 for item in lessons))
-        st.button("Run sync vs async", key=state.key("library_run", sid),
-                  icon=":material/play_arrow:", on_click=st.session_state.__setitem__,
-                  args=(PICK, sid))
+        st.button("Open in the Playground", key=state.key("library_open", sid),
+                  icon=":material/tune:", type="primary", on_click=open_in_playground,
+                  args=(sid,), help=f"Run '{title}' in both designs, with every knob.")
 
 
-def run_panel() -> None:
-    st.subheader("Simulator", anchor=False)
-    sid = st.session_state.get(PICK)
-    if sid is None:
-        st.info("Pick a scenario and press **Run sync vs async**.", icon=":material/input:")
-        return
-    scenario = load_scenario(sid)
-    st.markdown(f"**{scenario.title}** (`{sid}`), seed {scenario.seed}")
-    keys = [run_key(mode, scenario, mode) for mode in ("sync", "async")]
-    results = results_for(keys)
-    if results is None:
-        return
-    kpi_rows_for(results)
-    show_warnings(results)
-    for name in CHARTS:
-        fig = figure(name, keys)
-        if fig is not None:
-            chart(fig, name, f"ls_library_{name}")
+def _facts(sid: str) -> str:
+    sc = load_scenario(sid)
+    return (f"{sc.arrivals.rate:g} req/s, {sc.duration:g} s, "
+            f"{sc.workers.count} × {sc.workers.concurrency} workers, {sc.broker.kind}")

@@ -12,7 +12,14 @@ from typing import Any
 
 import streamlit as st
 
-from sim.charts.export import ExportUnavailable, figure_html, figure_image, report_html
+from sim.charts.captions import with_caption
+from sim.charts.export import (
+    ExportUnavailable,
+    figure_html,
+    figure_image,
+    report_html,
+    version,
+)
 from sim.lessons import Lesson, Step, preset_mode, preset_scenario, preset_seed, presets_of
 from sim.runner import Result
 from sim.scenario import ScenarioError, apply_overrides
@@ -64,8 +71,9 @@ def chart_names(item: Step, keys: list[RunKey]) -> list[str]:
 def presenter_figure(fig: Any) -> Any:
     """A copy of a cached figure, taller and with larger type for a projector."""
     big = copy.deepcopy(fig)
-    big.update_layout(height=620, font={"size": 17}, title={"font": {"size": 22}},
-                      margin={"t": 150})
+    big.update_layout(height=max(620, (fig.layout.height or 400) + 160), font={"size": 17},
+                      title={"font": {"size": 22}, "subtitle": {"font": {"size": 16}}},
+                      legend={"font": {"size": 16}})
     return big
 
 
@@ -100,7 +108,8 @@ def panel(lesson: Lesson, item: Step, instructor: bool) -> None:
     for name in shown:
         fig = figure(name, keys)
         if fig is not None:
-            chart(presenter_figure(fig) if instructor else fig, name, f"ls_{lid}_{sid}_{name}")
+            chart(presenter_figure(fig) if instructor else fig, name, f"ls_{lid}_{sid}_{name}",
+                  results)
     if st.toggle("Watch it run (animation)", key=f"ls_anim_{lid}_{sid}",
                  help="Requests and tasks as moving dots, every design on the same timeline."):
         render_animation(dict(results), key=f"ls_{lid}_{sid}")
@@ -151,11 +160,13 @@ def _reset(lid: str, sid: str, item: Step) -> None:
         st.session_state.pop(state.key("tw", lid, sid, name), None)
 
 
-def charts_zip(figures: Mapping[str, Any]) -> bytes:
-    """A zip of every figure as HTML, PNG and SVG (a README says why if images cannot be made)."""
+def charts_zip(figures: Mapping[str, Any], results: Mapping[str, Result] | None = None) -> bytes:
+    """A zip of every figure as HTML, PNG and SVG (a README says why if images cannot be made),
+    each with the caption line of ``results``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, fig in figures.items():
+            fig = with_caption(fig, results, version()) if results else fig
             zf.writestr(f"{name}.html", figure_html(fig))
             for fmt in ("png", "svg"):
                 try:
@@ -173,9 +184,9 @@ def export_step(lesson: Lesson, item: Step, results: Mapping[str, Result],
     title = f"Lesson {lesson.meta.order} · {lesson.meta.title} — {item.title}"
     with st.container(border=True):
         st.markdown("**Export this step** — for slides and handouts")
-        cols = st.columns(2)
+        cols = [st.container(horizontal=True, gap="small")] * 2  # keep their width, then wrap
         cols[0].download_button(
-            "Charts (zip)", data=lambda: charts_zip(figures),
+            "Charts (zip)", data=lambda: charts_zip(figures, results),
             file_name=f"{stem}_charts.zip", mime="application/zip",
             key=state.key("export_zip", lesson.id, item.id), on_click="ignore",
             icon=":material/download:", help="Every chart of this step as shown, as PNG, SVG "

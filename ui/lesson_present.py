@@ -20,7 +20,10 @@ PRESENTER_CSS = """<style>
 [data-testid="stMain"] h2 { font-size: 2.2rem !important; }
 [data-testid="stMain"] h3 { font-size: 1.8rem !important; }
 [data-testid="stMain"] [data-testid="stMetricValue"],
-[data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 2.2rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"] * {
+  font-size: clamp(1.4rem, 3.6cqi, 2.4rem) !important; }
+[data-testid="stMain"] [class*="st-key-kpirow_"] [data-testid="stColumn"] {
+  min-width: min(9rem, 100%); }
 [data-testid="stMain"] button p { font-size: 1.15rem; }
 </style>"""
 

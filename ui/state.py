@@ -20,6 +20,7 @@ from sim.safe_yaml import load as safe_load
 
 RESERVED = ("scenario", "seed", "mode")
 MODES = ("both", "sync", "async")
+TOP_LEVEL = ("duration", "warmup", "broker", "limits")  # undotted scenario keys a link can set
 MAX_LINK = 8 * 1024  # characters of query parameters; a shared view needs a few hundred
 MAX_VALUE = 2 * 1024
 MAX_SEED = 2**53 - 1  # what a browser's number field holds exactly (and < 2**63 for the engine)
@@ -94,8 +95,8 @@ def decode(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     overrides = {}
     for key, value in flat.items():
         name = key[len(prefix):]
-        if key.startswith(prefix) and "." in name and name not in RESERVED \
-                and key != f"{prefix}mode":
+        if key.startswith(prefix) and ("." in name or name in TOP_LEVEL) \
+                and name not in RESERVED and key != f"{prefix}mode":
             try:
                 overrides[name] = decode_value(value)
             except YAMLRefused as exc:

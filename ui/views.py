@@ -10,6 +10,8 @@ from typing import Any
 
 import streamlit as st
 
+from sim.charts.before import with_before
+from sim.charts.captions import with_caption
 from sim.charts.export import (
     ExportUnavailable,
     browser_path,
@@ -19,29 +21,39 @@ from sim.charts.export import (
     kpi_rows,
     optional_kpis,
     report_html,
+    version,
 )
+from sim.charts.palette import results_colors
+from sim.charts.summaries import summary
+from sim.charts.titles import full_title
 from sim.export import RECORDS, effective_yaml, records_csv, summary_json
 from sim.runner import Result
 from ui.animation_view import render_animation
 from ui.knobs import plain_words
-from ui.runs import RunKey, figure, names
+from ui.layout import kpi_columns
+from ui.runs import RunKey, figure, names, results_of
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
 def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None = None,
-            baseline_name: str = "", extra: list[str] | None = None) -> None:
+            baseline_name: str = "", extra: list[str] | None = None, was: bool = False,
+            color: str | None = None) -> None:
     """One row of st.metric: the KPIs of a run (and the ``extra`` optional ones), with the
-    change against ``baseline``."""
-    st.markdown(f"**{title}**")
+    change against ``baseline`` (with ``was``: the same run before a knob change, "was …")."""
     rows = kpi_rows(summary, extra)
     base_rows = kpi_rows(baseline, extra) if baseline is not None else [None] * len(rows)
-    for col, row, base in zip(st.columns(len(rows)), rows, base_rows, strict=False):
+    for col, row, base in zip(kpi_columns(title, len(rows), color), rows, base_rows,
+                              strict=False):
         delta, color, arrow = None, "inverse" if row["lower_is_better"] else "normal", "auto"
         if base is not None and row["value"] is not None and base["value"] is not None:
             diff = row["value"] - base["value"]
             if fmt_value(abs(diff), row["unit"]) in ("0", "0 ms", "0.0 req/s"):
                 delta, color, arrow = f"same as {baseline_name}", "off", "off"
+            elif was:  # "↑ was 1.06 s", red when it got worse
+                worse = (diff > 0) == row["lower_is_better"]
+                delta, color = f"was {base['text']}", "red" if worse else "green"
+                arrow = "up" if diff > 0 else "down"
             else:
                 sign = "+" if diff >= 0 else "-"
                 delta = f"{sign}{fmt_value(abs(diff), row['unit'])} vs {baseline_name}"
@@ -50,33 +62,34 @@ def kpi_row(title: str, summary: dict[str, Any], baseline: dict[str, Any] | None
 
 
 def kpi_rows_for(results: Mapping[str, Result], titles: Mapping[str, str] | None = None,
-                 baseline: str | None = None) -> None:
+                 baseline: str | None = None, before: Mapping[str, Result] | None = None
+                 ) -> None:
     """A KPI row per run; every row has the same optional KPIs (those that matter here), and
-    rows after the first show the change against ``baseline`` (default: the first run)."""
+    rows after the first show the change against ``baseline`` (default: the first run). A run
+    with a ``before`` (the same design before a knob change) shows the change since then."""
     labels = list(results)
     extra = optional_kpis([r.summary for r in results.values()])
     _metric_style(len(extra))
     base = baseline if baseline in results else labels[0]
+    colors = results_colors(results)  # the square before each row's name: its chart colour
     for label in labels:
         title = (titles or {}).get(label, label)
-        if label == base:
-            kpi_row(title, results[label].summary, extra=extra)
+        if before and label in before:
+            kpi_row(title, results[label].summary, before[label].summary, "before", extra,
+                    was=True, color=colors[label])
+        elif label == base:
+            kpi_row(title, results[label].summary, extra=extra, color=colors[label])
         else:
             kpi_row(title, results[label].summary, results[base].summary,
-                    base.split(":")[0], extra)
+                    base.split(":")[0], extra, color=colors[label])
 
 
 def _metric_style(extra: int) -> None:
-    """Let KPI labels wrap instead of ending in "…", and shrink the numbers when a row holds
-    more than the usual five KPIs, so that nothing is cut off."""
-    size = "2rem" if extra == 0 else ("1.7rem" if extra <= 2 else "1.45rem")
-    lines = "1.3em" if extra == 0 else "2.6em"  # same label height: the numbers line up
+    """Give every KPI label the same height, so that the numbers of a row line up (the rest of
+    the KPI look, wrapping instead of "…", is in :mod:`ui.layout`)."""
+    lines = "1.3em" if extra == 0 else "2.6em"
     st.html(f"""<style>
-[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p,
-[data-testid="stMetricDelta"] div
-  {{ white-space: normal; overflow: visible; line-height: 1.25; }}
 [data-testid="stMetricLabel"] {{ min-height: {lines}; align-items: flex-start; }}
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] p {{ font-size: {size}; }}
 </style>""")
 
 
@@ -112,23 +125,36 @@ def _image(fig: Any, fmt: str) -> bytes:
         return f"{exc}\n".encode()
 
 
-def chart(fig: Any, name: str, key: str) -> None:
-    """A chart and, under it, PNG / SVG / HTML downloads of the very same figure."""
-    st.plotly_chart(fig, width="stretch", theme=None, config=PLOT_CONFIG, key=f"chart_{key}")
+def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = None) -> None:
+    """A chart and, under it, PNG / SVG / HTML downloads of the very same figure (with a caption
+    line naming the scenario, runs, seed and changed settings of ``results``). The chart's key
+    numbers, in words, are its text alternative and sit behind an "In numbers" button."""
+    words = summary(name, results or {}, fig)
+    alt = f"Chart: {full_title(fig)}. {words}"
+    st.plotly_chart(fig, width="stretch", theme=None, config=PLOT_CONFIG, key=f"chart_{key}",
+                    alt=alt)
     can_image = images_possible()
     why = None if can_image else "No Chrome/Chromium found here, so PNG/SVG export is off: " \
         "install chromium (apt-get install -y chromium). HTML export works."
-    cols = st.columns([1, 1, 1, 5])
-    for col, fmt, mime in zip(cols, ("png", "svg"), ("image/png", "image/svg+xml"), strict=False):
-        col.download_button(
-            fmt.upper(), data=lambda f=fig, t=fmt: _image(f, t), file_name=f"{name}.{fmt}",
-            mime=mime, key=f"dl_{fmt}_{key}", icon=":material/download:", on_click="ignore",
-            disabled=not can_image,
-            help=why or f"Download this chart as {fmt.upper()} (rendered by headless Chromium).")
-    cols[2].download_button(
-        "HTML", data=lambda f=fig: figure_html(f), file_name=f"{name}.html", mime="text/html",
-        key=f"dl_html_{key}", on_click="ignore", icon=":material/download:",
-        help="Download an interactive chart that opens in any browser, offline.")
+
+    def exported() -> Any:
+        return with_caption(fig, results, version()) if results else fig
+
+    with st.container(horizontal=True, gap="small"):  # buttons keep their width, then wrap
+        for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+            st.download_button(
+                fmt.upper(), data=lambda t=fmt: _image(exported(), t), file_name=f"{name}.{fmt}",
+                mime=mime, key=f"dl_{fmt}_{key}", icon=":material/download:", on_click="ignore",
+                disabled=not can_image, help=why or f"Download this chart as {fmt.upper()} "
+                "(rendered by headless Chromium), with a caption saying where it came from.")
+        st.download_button(
+            "HTML", data=lambda: figure_html(exported()), file_name=f"{name}.html",
+            mime="text/html", key=f"dl_html_{key}", on_click="ignore",
+            icon=":material/download:",
+            help="Download an interactive chart that opens in any browser, offline.")
+        with st.popover("In numbers", icon=":material/table_chart:",
+                        help="The key numbers of this chart, in words."):
+            st.markdown(f"**{full_title(fig)}**\n\n{words}")
 
 
 TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Defences & recovery",
@@ -145,13 +171,15 @@ MODE_TITLES = {"sync": "Sync — the job runs inside the request",
 
 def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
                sweep: Callable[[], None] | None = None,
+               before: list[RunKey] | None = None,
                ladder: Callable[[], None] | None = None,
                ladders: Callable[[], Mapping[str, Any] | None] | None = None) -> None:
     """The charts in tabs by topic, drawing only the open tab: the chart groups, then the
     extras: the defence ladder (``ladder``), the load sweep (``sweep``; elsewhere a pointer
     to the Playground), downloads (with the ladder's tables from ``ladders``) and the
-    animation."""
-    tabs = _chart_groups(keys, key)
+    animation. The runs of ``before`` (a reference) are drawn faded on the response-time
+    charts."""
+    tabs = _chart_groups(keys, key, before)
     extras = {
         "Defences & recovery": ladder or (lambda: st.caption(
             "The defence ladder (every defence, rung by rung, on the same traffic) is on the "
@@ -167,7 +195,11 @@ def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
                 extras[name]()
 
 
-def _chart_groups(keys: list[RunKey], key: str) -> list[Any]:
+BEFORE_CHARTS = ("response_time_ecdf", "response_time_over_time")
+
+
+def _chart_groups(keys: list[RunKey], key: str, before: list[RunKey] | None = None
+                  ) -> list[Any]:
     export_notice()
     tabs = st.tabs(list(TABS), key=f"{key}_tab", on_change="rerun")
     available = names(keys)
@@ -179,8 +211,10 @@ def _chart_groups(keys: list[RunKey], key: str) -> list[Any]:
                 n for n in available if n.startswith("journey_") and "journey_" in group]
             for name in wanted:
                 fig = figure(name, keys)
+                if fig is not None and before and name in BEFORE_CHARTS:
+                    fig = with_before(fig, figure(name, before))
                 if fig is not None:
-                    chart(fig, name, f"{key}_{name}")
+                    chart(fig, name, f"{key}_{name}", results_of(keys))
     return tabs
 
 
@@ -201,21 +235,21 @@ def downloads(results: Mapping[str, Result], key: str,
     """Report (with the defence ladder when it was run), summary, raw records and scenario
     for the runs on the page."""
     first = next(iter(results.values()))
-    cols = st.columns(4)
-    cols[0].download_button(
+    box = st.container(horizontal=True, gap="small")  # buttons keep their width, then wrap
+    box.download_button(
         "Report (HTML)", data=lambda: report_html(results, ladders=ladders),
         file_name=f"{first.scenario.id}_report.html", mime="text/html", key=f"rep_{key}",
         on_click="ignore", type="primary", icon=":material/download:",
         help="One self-contained page: key figures, all charts, the scenario YAML and seed.")
-    cols[1].download_button(
+    box.download_button(
         "Summary (JSON)", data=lambda: summary_json(dict(results)),
         file_name=f"{first.scenario.id}_summary.json", mime="application/json",
         key=f"json_{key}", on_click="ignore", help="The summary numbers of every run.")
-    cols[2].download_button(
+    box.download_button(
         "Records (CSV, zip)", data=lambda: _records_zip(results),
         file_name=f"{first.scenario.id}_records.zip", mime="application/zip", key=f"csv_{key}",
         on_click="ignore", help="Every request, task, attempt and the time series, as CSV.")
-    cols[3].download_button(
+    box.download_button(
         "Scenario (YAML)", data=effective_yaml(first), file_name=f"{first.scenario.id}.yaml",
         mime="text/yaml", key=f"yaml_{key}", on_click="ignore",
         help="The scenario as run, with its seed: load it in the Scenario lab or the CLI.")

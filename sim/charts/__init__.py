@@ -2,13 +2,15 @@
 
 Every builder is a pure function ``Results -> go.Figure`` (or None when it does not apply), where
 ``Results`` maps a series label ("sync", "async", "A: ...", "B: ...") to a
-:class:`~sim.runner.Result`. A label keeps one colour on every chart (Okabe-Ito palette).
+:class:`~sim.runner.Result`. Colours come from ``palette``: a sync run is vermillion and an async
+run blue on every chart, page and export.
 
-Modules: ``base`` (palette, look, resampling, fault shading), ``response`` (what users feel),
-``levels`` (queues, Kafka lag, busy tiers, retries over time), ``tasks`` (task fates),
-``journey`` (request Gantt), ``theory`` (formula vs simulation), ``experiment`` (sweeps,
-planner and replications, with confidence bands), ``services`` (per-service queues and task
-latency of a fan-out run).
+Modules: ``palette`` (the one colour language), ``base`` (look, resampling, fault shading),
+``response`` (what users feel), ``levels`` (queues, Kafka lag, busy tiers, retries over time),
+``tasks`` (task fates), ``journey`` (request Gantt), ``theory`` (formula vs simulation),
+``experiment`` (sweeps, planner and replications, with confidence bands), ``services``
+(per-service queues and task latency of a fan-out run), ``resilience`` (goodput, retry
+amplification, breaker state).
 """
 
 from __future__ import annotations
@@ -18,19 +20,10 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from sim.charts.base import (
-    BLACK,
-    BLUE,
-    GREEN,
-    GREY,
     LIGHT,
     MAX_POINTS,
-    ORANGE,
-    PURPLE,
     SERIES_COLORS,
-    SKY,
     TIME_BINS,
-    VERMILLION,
-    YELLOW,
     Results,
     color_for,
     fault_windows,
@@ -42,6 +35,7 @@ from sim.charts.base import (
 )
 from sim.charts.journey import SEGMENTS, journey_figure, journey_segments, sample_requests
 from sim.charts.levels import busy, consumer_lag, queue_depth, retries_over_time, worker_share
+from sim.charts.palette import BLACK, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY, VERMILLION, YELLOW
 from sim.charts.resilience import amplification, breaker_state, goodput
 from sim.charts.response import response_time_ecdf, response_time_over_time, throughput_over_time
 from sim.charts.services import SERVICE_COLORS, service_color, service_latency, service_queues
@@ -69,7 +63,7 @@ def build_figure(name: str, results: Results) -> go.Figure | None:
         return BUILDERS[name](results)
     for i, (label, result) in enumerate(results.items()):
         if name == f"journey_{slug(label)}":
-            return journey_figure(result, label, color_for(label, i))
+            return journey_figure(result, label, color_for(label, i, results))
     raise KeyError(f"no chart named {name!r}")
 
 

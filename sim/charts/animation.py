@@ -53,7 +53,7 @@ from sim.runner import Result
 MODE_COLORS = {"sync": VERMILLION, "async": BLUE}
 TITLES = {"sync": "the web thread runs the job; its user waits",
           "async": "the job goes to a broker and background workers"}
-FAULT_COLOURS = ("rgba(80, 80, 80, 0.75)", "rgba(213, 94, 0, 0.16)")  # crashed, fault active
+FAULT_COLOURS = ("rgba(80, 80, 80, 0.75)", "rgba(140, 140, 140, 0.22)")  # crashed, fault active
 
 __all__ = ["STYLE", "build_animation", "frame_dots", "frame_times", "frame_words", "snapshot",
            "write_animation_html"]
@@ -84,8 +84,8 @@ def _pace_note(times: np.ndarray, end: float) -> str:
     shown = (f"showing {times[0]:g}–{times[-1]:g} s of a {end:.0f} s run · "
              if times[-1] < end - step or times[0] > 0 else "")
     pace = step * 1000 / 100
-    return (f"{shown}1× = {pace:.3g} simulated s per second · a frame every {step:g} s · "
-            "same arrivals and job sizes in every panel")
+    return (f"{shown}at 1×, one second of watching shows {pace:.3g} s of simulated time "
+            f"(a frame every {step:g} s) · same arrivals and job sizes in every panel")
 
 
 def build_animation(results: Mapping[str, Result], *, max_frames: int = 1200,

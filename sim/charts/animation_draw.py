@@ -15,18 +15,22 @@ import plotly.graph_objects as go
 
 from sim.charts.animation_layout import FRAME, INK, MUTED, PANEL_H, WIDTH, Panel
 from sim.charts.animation_segments import STATE_LABELS
+from sim.charts.palette import ASYNC as BLUE
+from sim.charts.palette import STATES
+from sim.charts.palette import SYNC as VERMILLION
 
-BLACK, ORANGE, SKY, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
-YELLOW, BLUE, VERMILLION, PURPLE = "#F0E442", "#0072B2", "#D55E00", "#CC79A7"
-# per state: Okabe-Ito colour, plotly marker symbol (0 circle, 1 square, 2 diamond, 4 x,
-# 100 circle-open): the final states differ by shape too, for colour-blind viewers
-STYLE = ((ORANGE, 0), (SKY, 0), (YELLOW, 0), (BLUE, 0), (PURPLE, 0), (GREEN, 0),
-         (VERMILLION, 4), (BLACK, 1), (BLACK, 100), (BLUE, 2), (YELLOW, 2))
+# per state: colour and plotly marker symbol, from the one palette (sim.charts.palette): states
+# that share a shape stay apart under simulated colour-vision deficiencies
+STYLE = tuple((color, symbol) for _words, color, symbol in STATES)
+__all__ = ["BLUE", "STYLE", "VERMILLION"]
 OUTLINE = "#333333"
 FRAME_MS = 100  # one frame lasts this long at 1× speed
 SPEEDS = (0.5, 1.0, 2.0, 4.0)
 MAX_SLIDER_STEPS = 120
-KEY_COLUMNS = 4
+KEY_COLUMNS = 3  # the key's longest words fit a third of a ~560-px lesson panel
+KEY_WORDS = {"backing off before a retry": "backing off (retry)",
+             "duplicate copy running": "duplicate running",
+             "duplicate copy queued": "duplicate queued"}
 KEY_ROW = 5.5  # height of a row of the colour key
 PX_PER_UNIT = 3.1
 STILL = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
@@ -93,7 +97,8 @@ def _key_trace(panels: int, states: set[int]) -> go.Scatter:
     row = [k // KEY_COLUMNS for k in range(len(shown))]
     return go.Scatter(
         x=[2 + c * WIDTH / KEY_COLUMNS for c in col], y=[top - 3 - KEY_ROW * r for r in row],
-        mode="markers+text", text=[" " + STATE_LABELS[s] for s in shown],
+        mode="markers+text",
+        text=[" " + KEY_WORDS.get(STATE_LABELS[s], STATE_LABELS[s]) for s in shown],
         textposition="middle right",
         textfont={"size": 12, "color": INK}, hoverinfo="skip", showlegend=False, name="key",
         marker={"color": [STYLE[s][0] for s in shown], "symbol": [STYLE[s][1] for s in shown],
@@ -102,7 +107,7 @@ def _key_trace(panels: int, states: set[int]) -> go.Scatter:
 
 def static_traces(panels: list[Panel], states: set[int], note: str) -> list[go.Scatter]:
     """Boxes, arrows, labels and the colour key, in drawing order (under the dots)."""
-    bottom_note = [(0, -2, note, 11, MUTED, "middle right")]
+    bottom_note = [(0, -2, note, 12, MUTED, "middle right")]
     return [*_box_traces(panels), _arrow_trace(panels), _label_trace(panels, bottom_note),
             _key_trace(len(panels), states)]
 
@@ -149,8 +154,8 @@ def layout(panels: int, states: set[int], times: np.ndarray, digits: int, speed:
     picks = list(range(0, times.size, every))
     if picks[-1] != times.size - 1:
         picks.append(times.size - 1)
-    steps = [{"method": "animate", "label": f"{times[i]:.{digits}f}", "args": [[str(i)], STILL]}
-             for i in picks]
+    marks = axis_marks([float(times[i]) for i in picks])
+    steps = [{"method": "animate", "label": "", "args": [[str(i)], STILL]} for i in picks]
     buttons = [{"label": "▶ Play", "method": "animate",
                 "args": [None, play(FRAME_MS / max(speed, 0.01))]},
                {"label": "❚❚ Pause", "method": "animate", "args": [[None], STILL]},
@@ -158,19 +163,63 @@ def layout(panels: int, states: set[int], times: np.ndarray, digits: int, speed:
     buttons += [{"label": f"speed {s:g}×" if k == 0 else f"{s:g}×", "method": "animate",
                  "args": [None, play(FRAME_MS / s)]} for k, s in enumerate(SPEEDS)]
     plot = (top + 5) * PX_PER_UNIT  # the plot area's height in pixels
+    # the controls sit above the key and the clock: pressing Play keeps them all in view
     return {
-        "height": int(plot) + 120, "margin": {"l": 10, "r": 10, "t": 10, "b": 110},
+        "height": int(plot) + CONTROLS + 40,
+        "margin": {"l": 10, "r": 10, "t": CONTROLS, "b": 40},
         "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": INK, "size": 12},
         "xaxis": {"range": [-3, WIDTH + 3], "visible": False, "fixedrange": True},
         "yaxis": {"range": [-5, top], "visible": False, "fixedrange": True},
         "meta": {"times": [float(t) for t in times], "panels": panels, "step": step},
         "dragmode": False, "hovermode": "closest", "showlegend": False,
         "updatemenus": [{"type": "buttons", "direction": "left", "showactive": False, "x": 0,
-                         "y": -6 / plot, "xanchor": "left", "yanchor": "top",
-                         "pad": {"t": 0, "r": 6}, "buttons": buttons}],
-        "sliders": [{"active": 0, "x": 0, "len": 1.0, "y": -52 / plot, "yanchor": "top",
-                     "pad": {"t": 0, "b": 0}, "ticklen": 0, "minorticklen": 0,
-                     "font": {"color": "rgba(0,0,0,0)", "size": 1},
-                     "currentvalue": {"visible": False},  # the clock above says the time
+                         "y": 1 + (CONTROLS - 4) / plot, "xanchor": "left", "yanchor": "top",
+                         "pad": {"t": 0, "r": 6}, "buttons": buttons,
+                         "font": {"size": 13}}],
+        "sliders": [{"active": 0, "x": 0, "len": 1.0, "y": 1 + (CONTROLS - 44) / plot,
+                     "yanchor": "top", "pad": {"t": 0, "b": 0, "l": 0, "r": 0},
+                     "ticklen": 4, "minorticklen": 0, "tickcolor": MUTED,
+                     "font": {"color": MUTED, "size": 12},
+                     "currentvalue": {"visible": False},  # the clocks say the time
                      "transition": {"duration": 0}, "steps": steps}],
+        "annotations": _axis_labels(marks, len(picks), plot),
     }
+
+
+def _axis_labels(marks: dict[int, str], count: int, plot: float) -> list[dict[str, Any]]:
+    """The time axis under the slider, as notes in the figure's margin: plotly labels only
+    every n-th slider step (n set by the width), so round times would mostly be hidden. A step
+    sits ``STEP_INSET`` px in from each end of the rail, hence the shift."""
+    y = 1 + (CONTROLS - 74) / plot
+    out = []
+    for k, text in marks.items():
+        f = k / max(1, count - 1)
+        out.append({"text": text, "x": f, "xref": "paper", "xshift": STEP_INSET * (1 - 2 * f),
+                    "y": y, "yref": "paper", "yanchor": "top", "xanchor": "center",
+                    "showarrow": False, "font": {"size": 12, "color": MUTED}})
+    return out
+
+
+STEP_INSET = 10  # px: plotly's slider steps start this far inside the rail
+
+
+CONTROLS = 104  # px above the drawing: the buttons, then the time axis and its labels
+
+
+def axis_marks(times: list[float], most: int = 8) -> dict[int, str]:
+    """Labels of the time slider: "0 s", "30 s", ... at about ``most`` round times (the step
+    nearest to each), so the scrubber reads as a time axis."""
+    if len(times) < 2:
+        return {0: f"{times[0]:g} s"} if times else {}
+    span = times[-1] - times[0]
+    raw = span / most
+    scale = 10 ** np.floor(np.log10(raw)) if raw > 0 else 1.0
+    gap = next(m * scale for m in (1, 2, 2.5, 5, 10) if m * scale >= raw)
+    marks: dict[int, str] = {}
+    t = np.ceil(times[0] / gap) * gap
+    arr = np.asarray(times)
+    while t <= times[-1] + 1e-9:
+        k = int(np.argmin(np.abs(arr - t)))
+        marks.setdefault(k, f"{t:g} s")
+        t += gap
+    return marks

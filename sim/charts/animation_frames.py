@@ -167,6 +167,7 @@ def build_frames(panels: list[Panel], times: np.ndarray, texts: dict[str, tuple]
             now = active_faults(panel.segs, t) if panel.segs.faults else []
             words |= {f"{k}:{name}": text
                       for name, text in labels(panel, tally, down, now).items()}
+            words[f"{k}:clock"] = words["clock"]
             if faults:
                 g, sh = zones(panel, down, now)
                 grey += g

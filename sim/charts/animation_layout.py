@@ -28,12 +28,13 @@ from sim.charts.animation_segments import (
     WORKER,
     Segments,
 )
+from sim.charts.palette import FAULT_TEXT, INK, MUTED
 
 WIDTH, PANEL_H = 240, 112
 MAX_DOTS = 40  # drawn per stage (the count says how many there are)
 PILE_DOTS = 12  # most recent dots shown in each finished pile
 MAX_CELLS = 48  # worker slots drawn
-INK, MUTED, FRAME, FILL = "#262730", "#6B7280", "#B0B6C0", "#F4F5F7"
+FRAME, FILL = "#B0B6C0", "#F4F5F7"
 BACKOFF_FILL = "#F7F2F6"
 COLUMN_X = {"waiting": 26, "thread": 70, "queue": 121, "worker": 177, "done": 223}
 PILES = ((DONE, "done"), (FAILED, "failed"), (DEAD, "dead-lettered"), (LOST, "lost"))
@@ -109,7 +110,8 @@ def build_panel(segs: Segments, index: int, count: int, title: str, color: str) 
     panel = Panel(segs, base_y=(count - 1 - index) * PANEL_H)
     sync = segs.mode == "sync"
     panel.note(0, 106, title, size=15, color=color, anchor="left")
-    panel.text("banner", WIDTH, 106, 13, "#B42318", "middle left")
+    panel.text("clock", WIDTH, 106, 13, INK, "middle left")  # each panel shows the time
+    panel.text("banner", WIDTH - 42, 106, 13, FAULT_TEXT, "middle left")
     _waiting(panel)
     _threads(panel, sync)
     panel.arrow(49, 60, 58, 60)
@@ -119,7 +121,7 @@ def build_panel(segs: Segments, index: int, count: int, title: str, color: str) 
                    "<br>retries and back-off included,<br>while its user waits",
                    size=13, color=MUTED)
         panel.arrow(84, 30, 206, 30)
-        panel.note(151, 33.5, "job done (or failed) → the response goes out", size=11,
+        panel.note(151, 33.5, "job done (or failed) → the response goes out", size=12,
                    color=MUTED)
         panel.zone("downstream", 56, 20, 84, 91)
     else:
@@ -127,12 +129,12 @@ def build_panel(segs: Segments, index: int, count: int, title: str, color: str) 
         _workers(panel)
         if segs.lane_by != "service":  # fan-out draws one arrow per queue
             panel.arrow(84, 72, 98, 72)
-            panel.note(91, 76, "publish", size=9, color=MUTED)
+            panel.note(91, 77, "publish", size=12, color=MUTED)
         panel.arrow(145, 72, 154, 72)
         panel.arrow(154, 33, 145, 33)
-        panel.note(149.5, 37, "failed", size=9, color=MUTED)
+        panel.note(149.5, 37.5, "failed", size=12, color=MUTED)
         panel.arrow(104, 46.5, 104, 55.5)
-        panel.note(106, 51, "retry", size=9, color=MUTED, anchor="left")
+        panel.note(106, 51, "retry", size=12, color=MUTED, anchor="left")
         panel.arrow(202, 60, 207, 60)
         panel.zone("downstream", 150, 20, 204, 91)
     _piles(panel, sync)
@@ -144,7 +146,7 @@ def _waiting(panel: Panel) -> None:
     panel.box(5, 44, 48, 76)
     panel.block((WAITING, 0), pile(44, 72, 8, 5))
     panel.text("waiting", COLUMN_X["waiting"], 13)
-    panel.text("shed", COLUMN_X["waiting"], 6, 11, "#B42318")
+    panel.text("shed", COLUMN_X["waiting"], 6, 12, "#B42318")
 
 
 def _threads(panel: Panel, sync: bool) -> None:
@@ -164,9 +166,9 @@ def _threads(panel: Panel, sync: bool) -> None:
     panel.note(COLUMN_X["thread"], 97, f"<b>web threads</b> ({panel.segs.threads})<br>{head}",
                size=12)
     if panel.segs.threads > n:
-        panel.note(70, 17.5, f"+{panel.segs.threads - n} more threads", size=10, color=MUTED)
+        panel.note(70, 17.5, f"+{panel.segs.threads - n} more threads", size=12, color=MUTED)
     panel.text("threads", COLUMN_X["thread"], 13)
-    panel.text("answered", COLUMN_X["thread"], 6, 11, MUTED)
+    panel.text("answered", COLUMN_X["thread"], 6, 12, MUTED)
 
 
 def _queue(panel: Panel) -> None:
@@ -184,7 +186,7 @@ def _queue(panel: Panel) -> None:
             y = 87 - lane * gap
             short = "new" if name == NOT_READ else name.replace("partition ", "p").replace(
                 "consumer ", "c").replace("retry topic", "retry")
-            panel.note(100, y, short, size=9, color=MUTED, anchor="left")
+            panel.note(100, y, short, size=12, color=MUTED, anchor="left")
             panel.block((QUEUE, lane), pile(141, y, 6, 1))
     else:
         panel.block((QUEUE, 0), pile(140, 86, 8, 5))
@@ -196,7 +198,7 @@ def _backoff(panel: Panel) -> None:
     panel.text("queue", COLUMN_X["queue"], 13)
     panel.box(99, 20, 144, 46, fill=BACKOFF_FILL)
     panel.block((BACKOFF, 0), pile(140, 42, 8, 4, dy=5))
-    panel.text("backoff", 126, 51, 11, "#7A4F6D")
+    panel.text("backoff", 126, 51, 12, "#7A4F6D")
     panel.zone("broker", 99, 56, 144, 90)
 
 
@@ -212,10 +214,10 @@ def _service_queues(panel: Panel) -> None:
     gap = max(4, 33 // len(lanes))
     for lane, name in enumerate(lanes):
         y = 87 - lane * gap
-        panel.note(100, y, name[:6], size=9, color=colours.get(name[:6], MUTED), anchor="left")
+        panel.note(100, y, name[:6], size=12, color=colours.get(name[:6], MUTED), anchor="left")
         panel.block((QUEUE, lane), pile(141, y, 5, 1))
         panel.arrow(88, 72, 98.5, y)
-    panel.note(88, 77, "1 event", size=9, color=MUTED)
+    panel.note(88, 77, "1 event", size=12, color=MUTED)
     _backoff(panel)
 
 
@@ -233,23 +235,23 @@ def _workers(panel: Panel) -> None:
         panel.box(x0 - 4, top - unit + 1.5, x0 + (cols - 1) * 5 + 4, top, fill="white")
         name, colour = segs.worker_labels[w] if w < len(segs.worker_labels) else (f"w{w}",
                                                                                   MUTED)
-        panel.note(x0 - 5, top - unit / 2 + 0.8, name, size=9, color=colour, anchor="right")
+        panel.note(x0 - 5, top - unit / 2 + 0.8, name, size=12, color=colour, anchor="right")
         panel.zone("crash", x0 - 4, top - unit + 1.5, x0 + (cols - 1) * 5 + 4, top)
         zones.append((x0 - 4, top - unit + 1.5, x0 + (cols - 1) * 5 + 4, top))
         spots += [(x0 + 5 * c, top - 3.5 - 6 * r) for r in range(rows) for c in range(cols)][:per]
     panel.block((WORKER, 0), [(x, round(y)) for x, y in spots])
     for w, (a, b, c, d) in enumerate(zones):
-        panel.text(f"down{w}", (a + c) // 2, round((b + d) / 2), 11, "white")
+        panel.text(f"down{w}", (a + c) // 2, round((b + d) / 2), 12, "white")
     label = (f"<b>workers</b> ({segs.workers}, {segs.slots} slots)" if segs.slots_total
              else f"<b>workers</b> ({segs.workers} × {segs.concurrency})")
     panel.note(COLUMN_X["worker"], 97, f"{label}<br>one job per slot", size=12)
     if segs.workers > n or segs.concurrency > per:
         panel.note(177, 17.5, f"drawn: {n} of {segs.workers} workers, {per} slots each",
-                   size=10, color=MUTED)
+                   size=12, color=MUTED)
     panel.text("workers", COLUMN_X["worker"], 13)
-    panel.text("workers2", COLUMN_X["worker"], 6, 11, MUTED)
-    panel.text("broker_fault", 121, 73, 12, "#B42318")
-    panel.text("downstream_fault", 177, 24, 12, "#B42318")
+    panel.text("workers2", COLUMN_X["worker"], 6, 12, MUTED)
+    panel.text("broker_fault", 121, 73, 12, FAULT_TEXT)
+    panel.text("downstream_fault", 177, 24, 12, FAULT_TEXT)
 
 
 def _piles(panel: Panel, sync: bool) -> None:
@@ -259,11 +261,11 @@ def _piles(panel: Panel, sync: bool) -> None:
     panel.note(COLUMN_X["done"], 97, f"<b>{head}</b><br>newest first", size=12)
     for k, (stage, _name) in enumerate(piles):
         top = 90 - 18 * k
-        panel.text(STAGES[stage], 207, top - 1, 11, INK, "middle right")
+        panel.text(STAGES[stage], 207, top - 1, 12, INK, "middle right")
         panel.box(208, top - 14, 240, top - 3)
         panel.block((stage, 0), pile(212, top - 5.5, 6, 2, dy=5, leftward=False))
     if sync:
-        panel.text("downstream_fault", 151, 47, 12, "#B42318")
+        panel.text("downstream_fault", 151, 47, 12, FAULT_TEXT)
 
 
 REGIONS = (  # stage name, x from, x to, local y from, local y to: where a dot is

@@ -1,8 +1,8 @@
 """What every chart shares: the colour-blind-safe palette, the light template, the common look,
 resampling of long time series, time binning, and the shading of fault windows.
 
-A series label ("sync", "async", "A: ...", "B: ...") keeps one colour on every chart (Okabe-Ito
-palette). Only SVG traces (go.Scatter, go.Bar) are used, never WebGL, and every trace has at most
+Colours come from :mod:`sim.charts.palette`: sync is vermillion and async blue on every chart.
+Only SVG traces (go.Scatter, go.Bar) are used, never WebGL, and every trace has at most
 ~1,000 points, so the browser redraws quickly even without a GPU.
 """
 
@@ -16,21 +16,30 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.charts.palette import (
+    BLACK,
+    BLUE,
+    FAULT_FILL,
+    FAULT_TEXT,
+    GREY,
+    INK,
+    MODE_SHADES,
+    VERMILLION,
+    color_of,
+    results_colors,
+)
+from sim.charts.titles import title_layout
 from sim.runner import Result
 
-BLACK, ORANGE, SKY, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
-YELLOW, BLUE, VERMILLION, PURPLE, GREY = "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"
-SERIES_COLORS = {"sync": VERMILLION, "async": BLUE, "A": GREEN, "B": PURPLE}
-EXTRA_COLORS = (ORANGE, SKY, BLACK, YELLOW)
-FAULT_FILL, FAULT_TEXT = "#8C8C8C", "#4A4A4A"
+SERIES_COLORS = {mode: shades[0] for mode, shades in MODE_SHADES.items()}
 MAX_POINTS = 1000
 TIME_BINS = 100
 Results = Mapping[str, Result]
 _AXIS = {"gridcolor": "#E5E8EE", "linecolor": "#B0B6C0", "zerolinecolor": "#C8CDD5",
          "ticks": "outside", "tickcolor": "#B0B6C0", "automargin": True}
 LIGHT = {"layout": {  # a small template (plotly's built-in ones are slow to copy)
-    "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#262730"},
-    "colorway": [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, BLACK, YELLOW],
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": INK},
+    "colorway": [VERMILLION, BLUE, BLACK, GREY],
     "xaxis": _AXIS, "yaxis": _AXIS, "hoverlabel": {"font": {"size": 13}},
 }}
 
@@ -41,21 +50,20 @@ def new_figure(**subplots: Any) -> go.Figure:
     return make_subplots(figure=fig, **subplots) if subplots else fig
 
 
-def color_for(label: str, index: int = 0) -> str:
-    """The fixed colour of a series: sync, async, A and B never change colour."""
-    key = label if label in SERIES_COLORS else label.split(" ")[0].rstrip(":")
-    return SERIES_COLORS.get(key, EXTRA_COLORS[index % len(EXTRA_COLORS)])
+def color_for(label: str, index: int = 0, results: Results | None = None) -> str:
+    """The colour of a series: vermillion for a sync run, blue for an async one (a second run
+    of the same design in ``results`` gets a shade of its hue; see :mod:`sim.charts.palette`).
+    """
+    if results is not None and label in results:
+        return results_colors(results)[label]
+    return color_of(label, index)
 
 
 def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 400) -> go.Figure:
-    """Common look: white template, large fonts, legend above the plot."""
-    fig.update_layout(
-        height=height, font={"size": 14},
-        title={"text": title, "x": 0, "xanchor": "left", "y": 0.97, "yanchor": "top",
-               "font": {"size": 18}},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
-        margin={"l": 70, "r": 30, "t": 95, "b": 60}, hovermode="x unified",
-    )
+    """Common look: white template, large fonts, a short title with a subtitle (split off at
+    " — " or a trailing "(...)"), the legend under the plot (see :mod:`sim.charts.titles`)."""
+    fig.update_layout(font={"size": 14}, hovermode="x unified",
+                      **title_layout(fig, title, height))
     grid = getattr(fig, "_grid_ref", None)
     if not x_title:
         pass
@@ -67,6 +75,15 @@ def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 
     if y_title:
         fig.update_yaxes(title_text=y_title)
     fig.update_yaxes(rangemode="nonnegative")  # counts and times: an empty chart shows 0..1
+    return fig
+
+
+def say_empty(fig: go.Figure, text: str) -> go.Figure:
+    """Say in the middle of an empty chart what its emptiness means ("No retries in this
+    run"), with a 0..1 axis that has no made-up ticks."""
+    fig.add_annotation(text=text, xref="paper", x=0.5, yref="paper", y=0.5, showarrow=False,
+                       font={"size": 16, "color": INK}, bgcolor="rgba(255,255,255,0.85)")
+    fig.update_yaxes(range=[0, 1], tickvals=[0], ticktext=["0"])
     return fig
 
 
@@ -115,14 +132,15 @@ def fault_label(window: dict[str, Any], results: Results) -> str:
 
 
 def shade_faults(fig: go.Figure, results: Results) -> go.Figure:
-    """Shade each fault window on the time axis (every subplot) and name it once, at the top."""
+    """Shade each fault window on the time axis (every subplot) and name it once, at the foot
+    of the first plot (the top is for limit lines and their labels)."""
     many = has_subplots(fig)
     for window in fault_windows(results):
         extra = {"row": "all", "col": "all"} if many else {}
         fig.add_vrect(x0=window["start"], x1=window["end"], fillcolor=FAULT_FILL, opacity=0.2,
                       line_width=0, layer="below", **extra)
         fig.add_annotation(
-            x=window["start"], xref="x", y=1, yref="y domain", xanchor="left", yanchor="top",
+            x=window["start"], xref="x", y=0, yref="y domain", xanchor="left", yanchor="bottom",
             text=f"⚠ {fault_label(window, results)}", showarrow=False,
             font={"size": 12, "color": FAULT_TEXT}, bgcolor="rgba(255,255,255,0.75)")
     return fig

@@ -12,10 +12,11 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from sim.charts.base import BLACK, BLUE, GREY, ORANGE, new_figure, style
+from sim.charts.base import BLACK, GREY, new_figure, style
+from sim.charts.palette import DARK_GREEN, ORANGE
 
 SERIES = (("real", "real Celery worker", BLACK), ("plain", "simulated, no overheads", GREY),
-          ("fitted", "simulated, fitted overheads", BLUE))
+          ("fitted", "simulated, fitted overheads", DARK_GREEN))  # not a run colour
 
 
 def calibration_figure(record: dict[str, Any]) -> go.Figure:

@@ -17,6 +17,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.charts.base import BLACK, GREY, color_for, new_figure, style
+from sim.charts.palette import DARK_GREEN
+
+# the planner's verdicts are not runs: never vermillion or blue (those say sync and async)
+MEETS, MISSES = DARK_GREEN, BLACK
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -95,7 +99,7 @@ def plan_figure(points: pd.DataFrame, knob: str, slo: Mapping[str, float],
     for row, key in enumerate(keys, start=1):
         mean, high = points[f"{key} mean"], points[f"{key} ci_high"]
         low = points[f"{key} ci_low"]
-        colors = [color_for("async") if m else color_for("sync") for m in points["meets"]]
+        colors = [MEETS if m else MISSES for m in points["meets"]]
         fig.add_trace(go.Scatter(
             x=points["value"], y=mean, mode="markers", name=key, showlegend=False,
             marker={"size": 11, "color": colors,
@@ -104,10 +108,10 @@ def plan_figure(points: pd.DataFrame, knob: str, slo: Mapping[str, float],
                      "arrayminus": (mean - low).fillna(0), "color": GREY}), row=row, col=1)
         fig.add_hline(y=slo[key], line={"color": BLACK, "dash": "dash"}, row=row, col=1)
         if answer is not None:
-            fig.add_vline(x=answer, line={"color": color_for("async"), "width": 1}, row=row,
+            fig.add_vline(x=answer, line={"color": MEETS, "width": 1}, row=row,
                           col=1)
-    for name, symbol, color in (("meets every SLO", "circle", color_for("async")),
-                                ("misses one", "x", color_for("sync"))):
+    for name, symbol, color in (("meets every SLO", "circle", MEETS),
+                                ("misses one", "x", MISSES)):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
                                  marker={"symbol": symbol, "size": 11, "color": color}))
     found = f" — smallest that meets: {answer:g}" if answer is not None else " — none meets"

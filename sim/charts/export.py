@@ -163,7 +163,18 @@ def _start_server() -> None:
 
 
 def browser_path() -> str | None:
-    """The Chrome/Chromium kaleido would use (BROWSER_PATH, PATH, usual places), or None."""
+    """The Chrome/Chromium kaleido would use (BROWSER_PATH, PATH, usual places), or None.
+
+    BROWSER_PATH and PATH are looked at first: asking choreographer costs seconds on a cold
+    server, on the way to the first chart."""
+    import os
+    import shutil
+
+    for found in (os.environ.get("BROWSER_PATH"),
+                  *(shutil.which(name) for name in ("chromium", "chromium-browser",
+                                                    "google-chrome", "chrome"))):
+        if found and Path(found).exists():
+            return found
     try:
         from choreographer.browsers.chromium import Chromium
 
@@ -210,7 +221,10 @@ def write_charts(results: Mapping[str, Result], out_dir: str | Path,
         raise ScenarioError(f"--charts: unknown format {unknown[0]!r}; use {', '.join(FORMATS)}")
     folder = Path(out_dir) / "charts"
     folder.mkdir(parents=True, exist_ok=True)
-    figures = figures_for(results)
+    from sim.charts.captions import with_caption
+
+    figures = {name: with_caption(fig, results, version())
+               for name, fig in figures_for(results).items()}
     images = [(f, folder / f"{name}.{f}") for f in IMAGE_FORMATS if f in wanted
               for name in figures]
     written: list[Path] = []

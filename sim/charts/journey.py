@@ -13,28 +13,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.charts.base import (
-    BLACK,
-    BLUE,
-    GREEN,
-    GREY,
-    ORANGE,
-    PURPLE,
-    SKY,
-    YELLOW,
-    end_time,
-    new_figure,
-    style,
-)
+from sim.charts.base import BLACK, end_time, new_figure, style
+from sim.charts.palette import SEGMENT_STYLES
 from sim.runner import Result
 
-SEGMENTS = {  # kind -> colour, in legend order
-    "waiting for a web thread": ORANGE, "handler (web work)": SKY,
-    "handler + publish (web work)": SKY, "publishing the job": BLUE,
-    "waiting in the queue": YELLOW,
-    "attempt succeeded": GREEN, "attempt failed": BLACK, "attempt killed": GREY,
-    "back-off before retry": PURPLE,
-}
+SEGMENTS = {kind: color for kind, (color, _pattern) in SEGMENT_STYLES.items()}  # legend order
 OUTCOME_SEGMENT = {"success": "attempt succeeded", "failure": "attempt failed",
                    "killed": "attempt killed", "running": "attempt succeeded"}
 
@@ -124,12 +107,15 @@ def journey_figure(result: Result, label: str, color: str = BLACK, n: int = 20) 
     arrivals = result.requests.set_index("request_id")["arrival"]
     names = {rid: f"#{rid} (t={arrivals[rid]:.1f} s)" for rid in ids}
     fig = new_figure()
-    for kind, kind_color in SEGMENTS.items():
+    for kind, (kind_color, pattern) in SEGMENT_STYLES.items():
         part = seg[seg["kind"] == kind]
         if len(part):
             fig.add_trace(go.Bar(
                 y=part["request_id"].map(names), x=part["end"] - part["start"],
-                base=part["start"], orientation="h", name=kind, marker_color=kind_color,
+                base=part["start"], orientation="h", name=kind,
+                marker={"color": kind_color, "pattern": {
+                    "shape": pattern, "fillmode": "overlay", "fgcolor": "rgba(0,0,0,0.6)",
+                    "size": 6, "solidity": 0.35}},
                 hovertemplate="%{base:.3f} → +%{x:.3f} s<extra>" + kind + "</extra>"))
     sent = seg[seg["kind"] == "response"]
     fig.add_trace(go.Scatter(
@@ -139,7 +125,7 @@ def journey_figure(result: Result, label: str, color: str = BLACK, n: int = 20) 
         hovertemplate="response at %{x:.3f} s<extra></extra>"))
     style(fig, f"Journey of {len(ids)} sampled requests — {label}",
           "seconds since the request arrived", "", height=260 + 22 * len(ids))
-    fig.update_layout(barmode="overlay", hovermode="closest", legend={"y": 1.0})
+    fig.update_layout(barmode="overlay", hovermode="closest")
     order = [names[i] for i in ids][::-1]
     fig.update_yaxes(categoryorder="array", categoryarray=order, tickmode="array", tickvals=order)
     return fig

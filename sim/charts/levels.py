@@ -8,24 +8,19 @@ import plotly.graph_objects as go
 
 from sim.charts.base import (
     BLACK,
-    BLUE,
-    GREEN,
     GREY,
     MAX_POINTS,
-    ORANGE,
-    PURPLE,
-    SKY,
-    VERMILLION,
-    YELLOW,
     Results,
     color_for,
     end_time,
     line,
     new_figure,
+    say_empty,
     series,
     shade_faults,
     style,
 )
+from sim.charts.palette import PARTITION_REST, PARTITION_STYLES
 from sim.runner import Result
 
 QUEUES = (  # column, what waits there, dash; the first one of each mode is always drawn
@@ -46,13 +41,13 @@ def queue_depth(results: Results) -> go.Figure:
                 continue
             if main_in != result.mode and not np.any(data[1] > 1e-9):
                 continue
-            fig.add_trace(line(*data, f"{label}: {what}", color_for(label, i), dash))
+            fig.add_trace(line(*data, f"{label}: {what}", color_for(label, i, results), dash))
     style(fig, "Queues: work waiting (mean in each window)", "simulated time (s)",
           "items waiting")
     return shade_faults(fig, results)
 
 
-PARTITION_COLORS = (ORANGE, SKY, GREEN, PURPLE, BLACK, YELLOW, VERMILLION, BLUE)
+PARTITION_COLORS = tuple(color for color, _dash in PARTITION_STYLES)
 
 
 def _lag_columns(result: Result) -> list[int]:
@@ -76,13 +71,14 @@ def consumer_lag(results: Results) -> go.Figure | None:
         peaks = {p: float(ts[f"lag_p{p}_max"].max()) if f"lag_p{p}_max" in ts else 0.0
                  for p in parts}
         hot = sorted(parts, key=lambda p: -peaks[p])
-        coloured = hot if len(hot) <= len(PARTITION_COLORS) else hot[: len(PARTITION_COLORS) - 1]
-        colour = {p: PARTITION_COLORS[k] for k, p in enumerate(sorted(coloured))}
+        coloured = hot if len(hot) <= len(PARTITION_STYLES) else hot[: len(PARTITION_STYLES) - 1]
+        look = {p: PARTITION_STYLES[k] for k, p in enumerate(coloured)}  # hottest: black, solid
+        colour = {p: look[p][0] for p in coloured}
         for p in sorted(coloured):
             data = series(result, f"lag_p{p}_mean")
             name = f"partition {p}"
             if data is not None:
-                fig.add_trace(line(*data, name, colour[p], legendgroup=name,
+                fig.add_trace(line(*data, name, colour[p], look[p][1], legendgroup=name,
                                    showlegend=name not in shown), row=row, col=1)
                 shown.add(name)
         rest = [p for p in parts if p not in colour]
@@ -91,11 +87,12 @@ def consumer_lag(results: Results) -> go.Figure | None:
             step = max(1, -(-len(frame) // MAX_POINTS))
             name = f"the other {len(rest)} partitions (highest)"
             fig.add_trace(line(ts["time"].to_numpy()[::step], frame.to_numpy()[::step], name,
-                               GREY, "dot", showlegend=name not in shown), row=row, col=1)
+                               PARTITION_REST, "dot", showlegend=name not in shown),
+                          row=row, col=1)
             shown.add(name)
         fig.add_trace(go.Bar(
             x=[f"P{p}" for p in parts], y=[peaks[p] for p in parts], showlegend=False,
-            marker_color=[colour.get(p, GREY) for p in parts],
+            marker_color=[colour.get(p, PARTITION_REST) for p in parts],
             text=[f"{peaks[p]:,.0f}" for p in parts], textposition="outside", cliponaxis=False,
             hovertemplate="partition %{x}: at most %{y:,.0f} behind<extra></extra>"),
             row=row, col=2)
@@ -117,11 +114,11 @@ def busy(results: Results) -> go.Figure:
     if any(r.scenario.downstream.capacity for r in results.values()):
         rows.append(("downstream", "downstream_busy_mean", "downstream calls in progress",
                      "calls"))
-    fig = new_figure(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.1,
-                     subplot_titles=[title for *_x, title, _u in rows])
+    # each row says what it counts on its y axis (subplot titles would sit under the title)
+    fig = new_figure(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.08)
     caps: dict[int, dict[int, list[tuple[str, str]]]] = {}
     for i, (label, result) in enumerate(results.items()):
-        color, first = color_for(label, i), True
+        color, first = color_for(label, i, results), True
         for row, (tier, column, _title, _unit) in enumerate(rows, start=1):
             data = series(result, column)
             cap = _capacity(result, tier)
@@ -145,9 +142,9 @@ def busy(results: Results) -> go.Figure:
     what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     style(fig, f"Busy {what} (mean in each window)", "simulated time (s)", "",
           height=220 + 170 * len(rows))
+    axis = {"threads": "web threads", "slots": "worker slots", "calls": "downstream calls"}
     for row, (*_x, unit) in enumerate(rows, start=1):
-        fig.update_yaxes(title_text=unit, rangemode="tozero", row=row, col=1)
-    fig.update_layout(margin={"t": 110})
+        fig.update_yaxes(title_text=f"busy {axis[unit]}", rangemode="tozero", row=row, col=1)
     return shade_faults(fig, results)
 
 
@@ -172,7 +169,7 @@ def worker_share(results: Results) -> go.Figure | None:
     for i, (label, shares) in enumerate(runs.items()):
         fig.add_trace(go.Bar(
             x=[f"worker {w + 1}" for w in range(len(shares))], y=[s * 100 for s in shares],
-            name=label, marker_color=color_for(label, i),
+            name=label, marker_color=color_for(label, i, results),
             text=[f"{s:.0%}" for s in shares], textposition="outside", cliponaxis=False,
             hovertemplate=f"{label}, %{{x}}: busy %{{y:.0f}} % of the time<extra></extra>"))
     style(fig, "How busy each worker was (share of its slots' time)", "",
@@ -184,18 +181,22 @@ def worker_share(results: Results) -> go.Figure | None:
 
 def retries_over_time(results: Results) -> go.Figure:
     """Task retries started so far (a running count), and users who resent their request."""
-    fig = new_figure()
+    fig, total = new_figure(), 0
     for i, (label, result) in enumerate(results.items()):
-        color, end = color_for(label, i), end_time(result)
+        color, end = color_for(label, i, results), end_time(result)
         starts = np.sort(result.attempts.loc[result.attempts["attempt"] > 1, "start"].to_numpy())
+        total += starts.size
         fig.add_trace(_count(starts, end, f"{label}: task retries ({starts.size:,})", color))
         if "client_retry" in result.requests:
             resent = np.sort(result.requests.loc[result.requests["client_retry"],
                                                  "arrival"].to_numpy())
+            total += resent.size
             if resent.size:
                 fig.add_trace(_count(resent, end, f"{label}: users resending ({resent.size:,})",
                                      color, "dot"))
     style(fig, "Retries so far (running count)", "simulated time (s)", "retries so far")
+    if total == 0:
+        say_empty(fig, "No retries and no users resending in this run")
     return shade_faults(fig, results)
 
 

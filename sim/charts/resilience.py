@@ -8,8 +8,6 @@ import plotly.graph_objects as go
 
 from sim.charts.base import (
     GREY,
-    ORANGE,
-    VERMILLION,
     Results,
     color_for,
     end_time,
@@ -19,6 +17,7 @@ from sim.charts.base import (
     shade_faults,
     style,
 )
+from sim.charts.palette import ORANGE, VIOLET
 from sim.resilience import WINDOW_S, over_time
 
 
@@ -38,7 +37,7 @@ def goodput(results: Results) -> go.Figure:
         fig.add_trace(line(frame["time"], frame["arrivals"], "new requests arriving", GREY,
                            "dot"))
     for i, (label, result) in enumerate(results.items()):
-        frame, color = over_time(result, width), color_for(label, i)
+        frame, color = over_time(result, width), color_for(label, i, results)
         what = "requests answered OK" if result.mode == "sync" else "tasks done"
         fig.add_trace(line(frame["time"], frame["goodput"], f"{label}: goodput ({what})", color))
         if result.requests["client_retry"].any():
@@ -56,7 +55,8 @@ def amplification(results: Results) -> go.Figure:
     for i, (label, result) in enumerate(results.items()):
         frame = over_time(result, width)
         frame = frame[frame["amplification"].notna()]  # windows without a first attempt
-        fig.add_trace(line(frame["time"], frame["amplification"], label, color_for(label, i),
+        fig.add_trace(line(frame["time"], frame["amplification"], label,
+                           color_for(label, i, results),
                            hovertemplate="%{y:.2f}× calls per first attempt<extra></extra>"))
     fig.add_hline(y=1, line_dash="dot", line_color=GREY, line_width=1.5,
                   annotation_text="1× = no retries", annotation_position="top right")
@@ -73,7 +73,7 @@ def breaker_state(results: Results) -> go.Figure | None:
         return None
     fig = new_figure(rows=len(runs), cols=1, shared_xaxes=True, vertical_spacing=0.12)
     for row, (label, result) in enumerate(runs.items(), start=1):
-        for column, name, color in (("breaker_open_mean", "open: calls fail fast", VERMILLION),
+        for column, name, color in (("breaker_open_mean", "open: calls fail fast", VIOLET),
                                     ("breaker_half_open_mean", "half-open: trial calls",
                                      ORANGE)):
             data = series(result, column)
@@ -91,7 +91,6 @@ def breaker_state(results: Results) -> go.Figure | None:
                          title_text=f"{who}opened {cb['opened']}×, {cb['time_open_s']:.0f} s")
     style(fig, "Circuit breaker state (closed where there is no band)", "simulated time (s)",
           "", height=200 + 170 * len(runs))
-    fig.update_layout(margin={"t": 110})
     return shade_faults(fig, results)
 
 

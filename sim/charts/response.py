@@ -68,7 +68,7 @@ def response_time_ecdf(results: Results) -> go.Figure:
     positive, notes = [], []
     for i, (label, result) in enumerate(results.items()):
         curve = answered_curve(result)
-        times, share, color = curve["times"], curve["share"], color_for(label, i)
+        times, share, color = curve["times"], curve["share"], color_for(label, i, results)
         if curve["arrived"] == 0:
             continue
         if times.size:
@@ -116,7 +116,7 @@ def response_time_over_time(results: Results) -> go.Figure:
     fig, width = new_figure(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                             row_heights=[0.62, 0.38]), bin_width(results)
     for i, (label, result) in enumerate(results.items()):
-        req, color = result.requests, color_for(label, i)
+        req, color = result.requests, color_for(label, i, results)
         if req.empty:
             continue
         waits = user_wait_of(req, end_time(result), result.scenario.web.timeout)
@@ -148,7 +148,7 @@ def throughput_over_time(results: Results) -> go.Figure:
         fig.add_trace(line(arrivals.index, arrivals.to_numpy(), "new requests arriving", GREY,
                            "dot"))
     for i, (label, result) in enumerate(results.items()):
-        req, color, until = result.requests, color_for(label, i), end_time(result)
+        req, color, until = result.requests, color_for(label, i, results), end_time(result)
         done = req[req["outcome"] == "completed"]
         rate = binned(done["end"].to_numpy(), np.ones(len(done)), width, "rate", until)
         fig.add_trace(line(rate.index, rate.to_numpy(), label, color))

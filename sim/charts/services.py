@@ -11,14 +11,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from sim.charts.base import (
-    BLACK,
-    BLUE,
-    GREEN,
-    ORANGE,
-    PURPLE,
-    SKY,
-    VERMILLION,
-    YELLOW,
     Results,
     bin_width,
     binned,
@@ -28,9 +20,11 @@ from sim.charts.base import (
     shade_faults,
     style,
 )
+from sim.charts.palette import BLACK, BROWN, DARK_GREEN, DARK_GREY, ORANGE, PINK, SKY, VIOLET
 from sim.runner import Result
 
-SERVICE_COLORS = (ORANGE, SKY, GREEN, PURPLE, VERMILLION, BLUE, BLACK, YELLOW)
+# never vermillion or blue: those two say sync and async everywhere (see sim.charts.palette)
+SERVICE_COLORS = (ORANGE, SKY, DARK_GREEN, PINK, BROWN, VIOLET, BLACK, DARK_GREY)
 RUN_DASHES = ("solid", "dot", "dash", "dashdot")
 PATTERNS = ("", "/", "x", ".")
 

@@ -114,7 +114,7 @@ def fates_figure(results: Results) -> go.Figure:
         values = [fate_counts.get(f, 0) for f in rows]
         fig.add_trace(go.Bar(
             y=rows, x=values, name=f"{label} ({total:,} tasks)", orientation="h",
-            marker_color=color_for(label, i), textposition="outside", cliponaxis=False,
+            marker_color=color_for(label, i, results), textposition="outside", cliponaxis=False,
             text=[f"{v:,} ({v / total:.0%})" if v and v / total >= 0.005 else f"{v:,}"
                   for v in values],
             customdata=[EXPLAIN.get(f, f) for f in rows],

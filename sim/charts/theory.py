@@ -34,7 +34,7 @@ def theory_figure(results: Results) -> go.Figure:
     sim_waits = [results[k].summary["queue_wait_s"].get("mean") for k in labels]
     preds = [theory_prediction(results[k]) for k in labels]
     fig.add_trace(go.Bar(x=labels, y=sim_waits, name="simulated mean wait",
-                         marker_color=[color_for(k, i) for i, k in enumerate(labels)],
+                         marker_color=[color_for(k, i, results) for i, k in enumerate(labels)],
                          text=[f"{w:.3g} s" if w is not None else "–" for w in sim_waits],
                          textposition="outside"))
     waits = [p["queue_wait_s"] for p in preds]

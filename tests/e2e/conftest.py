@@ -58,7 +58,8 @@ def streamlit_server(page: str = "app.py", env: dict[str, str] | None = None) ->
             proc.kill()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server() -> Iterator[str]:
-    """The app itself, served for the tests of one module."""
+    """The app itself, served once for every browser test of a test process (with xdist, one
+    per worker), so its run cache stays warm from one test module to the next."""
     yield from streamlit_server("app.py")

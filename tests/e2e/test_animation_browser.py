@@ -126,6 +126,73 @@ def test_play_pause_and_scrub_in_streamlit(server: str, browser, tmp_path: Path)
     page.close()
 
 
+def clock(page) -> float:
+    return float(page.evaluate(STATE)["clock"].split()[2])
+
+
+def test_keyboard_reaches_the_buttons_and_moves_the_time(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server}/?duration=30")
+    page.wait_for_function(READY, timeout=60_000, polling=20)
+    page.wait_for_function("() => document.querySelector('.updatemenu-button[tabindex]')",
+                           timeout=10_000)
+    for _ in range(40):  # Tab through the page until the Play button has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Play":
+            break
+    else:
+        pytest.fail("Tab never reached the animation's Play button")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1200)
+    assert clock(page) > 0  # playing
+    page.keyboard.press("Tab")  # Pause
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Pause"
+    page.keyboard.press("Enter")
+    slider = page.locator(".slider-container[role=slider]")
+    slider.focus()
+    page.keyboard.press("End")
+    page.wait_for_timeout(400)
+    end = clock(page)
+    assert end > 25
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(400)
+    assert clock(page) < end
+    page.keyboard.press("Home")
+    page.wait_for_timeout(400)
+    assert clock(page) == 0
+    assert float(slider.get_attribute("aria-valuenow")) == 0
+    labels = page.evaluate("() => [...document.querySelectorAll('g.annotation')]"
+                           ".map(e => e.textContent)")  # the time axis under the slider
+    assert "0 s" in labels and sum(t.endswith(" s") for t in labels) >= 4
+    page.close()
+
+
+def test_a_knob_change_keeps_the_moment_and_the_playing(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server}/?duration=40")
+    page.wait_for_function(READY, timeout=60_000, polling=20)
+    page.wait_for_timeout(500)  # the keyboard script wires the figure
+    click_button(page, "▶ Play")
+    page.wait_for_timeout(1500)
+    before = clock(page)
+    assert before > 0
+    marker = page.evaluate("() => { const g = [...document.querySelectorAll('.js-plotly-plot')]"
+                           ".find(g => g._transitionData && g._transitionData._frames.length);"
+                           " window.__oldData = g.data; return true; }")
+    assert marker
+    page.get_by_label("Seed (a knob: a new run, a new figure)").fill("43")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => { const g = [...document.querySelectorAll('.js-plotly-plot')]"
+                           ".find(g => g._transitionData && g._transitionData._frames.length);"
+                           " return g && g.data !== window.__oldData; }", timeout=60_000)
+    page.wait_for_timeout(1500)
+    after = clock(page)
+    assert after >= before, (before, after)  # not back to t = 0 ...
+    page.wait_for_timeout(800)
+    assert clock(page) > after  # ... and still playing
+    page.close()
+
+
 def _plays_offline(browser, html: Path, folder: Path) -> None:
     page = browser.new_page(viewport={"width": 1300, "height": 1100})
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")

@@ -61,10 +61,11 @@ def test_slider_chart_and_png_export(server: str, tmp_path: Path) -> None:
             slider.focus()
             t0 = time.perf_counter()
             page.keyboard.press("ArrowRight")
-            fingerprint = wait_for_new_chart(page, fingerprint, f"arrivals.rate={20 + step}")
+            fingerprint = wait_for_new_chart(page, fingerprint,
+                                             f"arrivals.rate={20 + step * 0.2:g}")
             times.append(time.perf_counter() - t0)
             page.wait_for_timeout(300)
-        assert "arrivals.rate=25" in page.url  # 20 requests/s + 5 steps of 1
+        assert "arrivals.rate=21" in page.url  # 20 requests/s + 5 steps of 0.2
         with page.expect_download(timeout=60_000) as info:
             page.get_by_role("button", name="PNG", exact=True).first.click()
         png = tmp_path / "chart.png"
@@ -137,15 +138,16 @@ def test_engine_features_in_the_browser(server: str, browser, tmp_path: Path, sc
         shutil.copy(shot, Path(keep) / shot.name)
 
 
-def test_a_slow_scenario_rate_moves_in_hundredths(server: str, browser) -> None:
-    """report_generation sends 0.07 req/s: the slider shows 0.07 and one ArrowRight is 0.08."""
+def test_a_slow_scenario_rate_moves_in_thousandths(server: str, browser) -> None:
+    """report_generation sends 0.07 req/s: the slider shows 0.070 and one ArrowRight is
+    0.071 (the track is fitted to its capacity, 0.075 req/s)."""
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     page.goto(f"{server}/?scenario=report_generation")
     fingerprint = wait_for_new_chart(page, None, timeout_s=90)
     box = page.locator("[data-testid='stSlider']").filter(has_text="Arrival rate")
-    assert "0.07" in box.inner_text()
+    assert "0.070" in box.inner_text()
     box.get_by_role("slider").focus()
     page.keyboard.press("ArrowRight")
-    wait_for_new_chart(page, fingerprint, "arrivals.rate=0.08", timeout_s=90)
-    assert "0.08" in box.inner_text() and "Traceback" not in page.inner_text("body")
+    wait_for_new_chart(page, fingerprint, "arrivals.rate=0.071", timeout_s=90)
+    assert "0.071" in box.inner_text() and "Traceback" not in page.inner_text("body")
     page.close()

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sim.charts.titles import plain_title
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -38,7 +40,8 @@ def test_playground_shows_kpis_for_both_modes_and_charts() -> None:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return [plain_title(json.loads(c.proto.spec)["layout"]["title"]["text"])
+            for c in at.get("plotly_chart")]
 
 
 @pytest.mark.parametrize(("tab", "expected"), [
@@ -152,3 +155,16 @@ def test_scenario_lab_names_the_bad_field() -> None:
     at.text_area(key="lab_yaml").set_value("duration: 20\nworkers: {count: 3}\n").run()
     at.button(key="lab_run").click().run()
     assert not at.error and at.success and len(metrics(at, "throughput")) == 2
+
+
+def test_scenario_lab_marks_results_of_edited_yaml_as_out_of_date() -> None:
+    at = app()
+    at.switch_page("ui/pages/lab.py").run()
+    at.button(key="lab_run").click().run()
+    assert at.success and not at.warning
+    text = at.text_area(key="lab_yaml").value
+    at.text_area(key="lab_yaml").set_value(text.replace("count: 2", "count: 3")).run()
+    assert any("out of date" in w.value for w in at.warning)
+    assert len(metrics(at, "throughput")) == 2  # still shown, but marked
+    at.button(key="lab_run").click().run()
+    assert not any("out of date" in w.value for w in at.warning)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sim.scenario import apply_overrides, load_scenario
+from sim.scenario import apply_overrides, bundled_ids, load_scenario
 from ui.broker_knobs import broker_fields, field_choices, field_text
 from ui.catalogue import catalogue, fault_lines, option_label, profile_text
 from ui.knobs import (
@@ -18,6 +19,7 @@ from ui.knobs import (
     open_groups,
     overrides_for,
     rate_scale,
+    saturation,
 )
 from ui.state import decode, encode
 
@@ -112,26 +114,42 @@ def test_client_retries_without_a_timeout_name_the_field() -> None:
     assert any("arrivals.client_retries" in e.value for e in at.error)
 
 
-@pytest.mark.parametrize(("rate", "scale"), [
-    (0.07, (0.01, 2.0, 0.01, "%.2f")), (0.15, (0.01, 2.0, 0.01, "%.2f")),
-    (4.0, (0.1, 50.0, 0.1, "%.1f")), (20.0, (1.0, 200.0, 1.0, "%.0f")),
-])
-def test_the_arrival_rate_slider_scales_with_the_scenario(rate: float, scale: tuple) -> None:
-    assert rate_scale(rate) == scale
-    low, high, step, _fmt = scale
-    assert low <= rate <= high and step <= rate / 4  # a step is a small change
+@pytest.mark.parametrize("sid", bundled_ids())
+def test_the_arrival_rate_slider_is_fitted_to_the_scenarios_capacity(sid: str) -> None:
+    """The track runs to about 150 % of the first saturation, in fine steps: the whole hockey
+    stick is spread over the slider instead of squeezed into a few pixels."""
+    scenario = load_scenario(sid)
+    low, high, step, fmt = rate_scale(scenario)
+    first = saturation(scenario)
+    rate = scenario.arrivals.rate
+    assert low <= rate <= high and low == step
+    assert first is not None and 1.45 * first <= high <= 2.2 * first
+    assert (high - low) / step >= 100 and step <= rate / 10  # fine steps
+    assert round(rate / step, 6).is_integer()  # the scenario's rate is on the grid
+    assert fmt == f"%.{max(0, -math.floor(math.log10(step) + 1e-9))}f"
+
+
+def test_email_signup_rate_slider_and_its_rho_readout() -> None:
+    low, high, step, _fmt = rate_scale(load_scenario("email_signup"))
+    assert (low, high, step) == (0.2, 40.0, 0.2)  # saturation at ~24 req/s sits at 60 %
+    at = app(mode="both")
+    rho = next(c.value for c in at.caption if c.value.startswith("ρ at 20 req/s"))
+    assert "sync 0.84 (web threads)" in rho and "async 0.77 (workers)" in rho
+    at.slider(key="pg_rate").set_value(30.0).run()
+    rho = next(c.value for c in at.caption if c.value.startswith("ρ at 30 req/s"))
+    assert "sync 1.26" in rho  # overloaded: the readout says so before anyone looks at a chart
 
 
 def test_a_slow_scenario_shows_its_real_rate_and_moves_in_small_steps() -> None:
     at = app(scenario="report_generation", mode="async")
     rate = at.slider(key="pg_rate")
     assert not at.exception and rate.value == pytest.approx(0.07)
-    assert rate.proto.format == "%.2f" and rate.step == pytest.approx(0.01)
-    assert rate.min == pytest.approx(0.01)
-    rate.set_value(round(rate.value + rate.step, 2)).run()  # one step to the right
+    assert rate.proto.format == "%.3f" and rate.step == pytest.approx(0.001)
+    assert rate.min == pytest.approx(0.001)
+    rate.set_value(round(rate.value + rate.step, 3)).run()  # one step to the right
     assert not at.exception and not at.error
-    assert at.slider(key="pg_rate").value == pytest.approx(0.08)
-    assert float(at.query_params["arrivals.rate"]) == pytest.approx(0.08)
+    assert at.slider(key="pg_rate").value == pytest.approx(0.071)
+    assert float(at.query_params["arrivals.rate"]) == pytest.approx(0.071)
 
 
 def test_celery_only_knobs_are_off_with_kafka_and_say_why() -> None:
@@ -147,3 +165,19 @@ def test_celery_only_knobs_are_off_with_kafka_and_say_why() -> None:
     assert not at.exception
     assert not at.slider(key="pg_prefetch").disabled and not at.toggle(key="pg_acks_late").disabled
     assert not any("Kafka consumers do not use" in c.value for c in at.caption)
+
+
+def test_knobs_that_do_nothing_here_are_off_and_say_why() -> None:
+    at = app(mode="both", duration="20")
+    at.toggle(key="pg_acks_late").set_value(True).run()
+    assert not at.toggle(key="pg_reject_on_lost").disabled
+    at.toggle(key="pg_acks_late").set_value(False).run()
+    reject = at.toggle(key="pg_reject_on_lost")
+    assert reject.disabled and "Acknowledge late" in reject.help
+    at.selectbox(key="pg_backoff").set_value("none").run()
+    for key in ("pg_base", "pg_cap"):
+        assert at.slider(key=key).disabled and "no back-off" in at.slider(key=key).help
+    assert at.selectbox(key="pg_jitter").disabled
+    at.radio(key="pg_mode").set_value("sync").run()
+    assert at.slider(key="pg_workers").disabled and "sync-only" in at.slider(key="pg_workers").help
+    assert not at.slider(key="pg_web_workers").disabled

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sim.charts.titles import plain_title
 from sim.lessons import ChoicePredict, load_lessons
 from sim.scenario import bundled_ids
 
@@ -36,7 +37,8 @@ def expander_labels(at: AppTest) -> list[str]:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return [plain_title(json.loads(c.proto.spec)["layout"]["title"]["text"])
+            for c in at.get("plotly_chart")]
 
 
 def button(at: AppTest, *parts: str):
@@ -208,21 +210,33 @@ def test_try_your_own_change_reruns_with_the_knob() -> None:
     at = page(lesson="brokers_workers", step="2", instructor="1")
     button(at, "run", "brokers_workers", "more_workers").click().run()
     at.number_input(key="ls_tw_brokers_workers_more_workers_workers.count").set_value(1).run()
-    titles = [m.value for m in at.markdown if "(your change)" in m.value]
+    titles = [m.value for m in at.markdown if "kpi-title" in m.value
+              and "(your change)" in m.value]  # the KPI rows' names
     assert len(titles) == 3 and at.warning, "every configuration now has 1 worker: overloaded"
     at.button(key="ls_tw_brokers_workers_more_workers_reset").click().run()
     assert not [m.value for m in at.markdown if "(your change)" in m.value]
 
 
-def test_scenario_library_groups_every_scenario_by_topic() -> None:
+def test_scenario_library_is_a_grid_of_cards_that_open_in_the_playground() -> None:
     at = page(lesson="library")
     assert not at.exception and at.title[0].value == "Scenario library"
     assert {"Basics", "Retries", "Delivery guarantees", "Kafka", "Faults", "Load"} <= \
         {h.value for h in at.header}
     shown = texts(at)
     assert all(f"`{sid}`" in shown for sid in bundled_ids())
-    at.button(key="ls_library_run_traffic_spike").click().run()
-    assert not at.exception and len([m for m in at.metric if m.label == "throughput"]) == 2
+    opens = [b.key for b in at.button if b.key and b.key.startswith("ls_library_open_")]
+    assert sorted(opens) == sorted(f"ls_library_open_{sid}" for sid in bundled_ids())
+    at.button(key="ls_library_open_traffic_spike").click().run()
+    assert not at.exception
+    assert at.session_state["pg_scenario"] == "traffic_spike"  # now on the Playground
+    assert at.title[0].value == "Playground"
+    assert len([m for m in at.metric if m.label == "throughput"]) == 2
+
+
+def test_the_playground_opens_the_library() -> None:
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.button(key="pg_library").click().run()
+    assert not at.exception and at.title[0].value == "Scenario library"
 
 
 def test_unknown_lesson_in_the_link_shows_an_error_and_the_first_lesson() -> None:

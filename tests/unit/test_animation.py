@@ -27,6 +27,7 @@ from sim.charts.animation_segments import (
     WORKER,
     build_segments,
 )
+from sim.charts.palette import STATE_COLORS
 from sim.runner import Result, compare
 from sim.scenario import apply_overrides, from_dict
 
@@ -329,13 +330,14 @@ def test_at_most_forty_dots_per_stage_and_counts_say_the_rest(overloaded: dict) 
     assert waiting == counts(segments(overloaded["sync"]), t)["waiting"]
 
 
-def test_colours_are_okabe_ito_and_every_state_has_a_legend_name(overloaded: dict) -> None:
-    assert {c for c, _ in STYLE} <= OKABE_ITO
+def test_colours_come_from_the_palette_and_every_state_has_a_legend_name(overloaded: dict
+                                                                         ) -> None:
+    assert {c for c, _ in STYLE} == set(STATE_COLORS.values())
     fig = build_animation(overloaded, max_frames=50)
     key = next(t for t in fig.data if t.name == "key")
     assert [k.strip() for k in key.text[:3]] == ["waiting for a web thread",
                                                  "in the web handler", "queued"]
-    assert set(key.marker.color) <= OKABE_ITO
+    assert set(key.marker.color) <= set(STATE_COLORS.values())
     labels = next(t for t in fig.data if t.name == "labels")
     colours = {c for c, text in zip(labels.textfont.color, labels.text, strict=True)
                if " — " in text}

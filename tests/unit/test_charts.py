@@ -11,9 +11,7 @@ import pytest
 from sim import load_scenario, run
 from sim.charts import (
     BLUE,
-    GREEN,
     MAX_POINTS,
-    PURPLE,
     VERMILLION,
     color_for,
     consumer_lag,
@@ -68,7 +66,7 @@ def tiny_result(mode: str = "async", extra: dict | None = None, lag: bool = Fals
 
 def test_series_colours_are_fixed_everywhere() -> None:
     assert (color_for("sync"), color_for("async")) == (VERMILLION, BLUE)
-    assert color_for("A: sync, prefetch 1") == GREEN and color_for("B: async") == PURPLE
+    assert color_for("A: sync, prefetch 1") == VERMILLION and color_for("B: async") == BLUE
     results = {"sync": tiny_result("sync"), "async": tiny_result("async")}
     for fig in (response_time_ecdf(results), throughput_over_time(results)):
         lines = {t.name: t.line.color for t in fig.data if t.name in results}

@@ -21,6 +21,7 @@ from sim.charts import (
     worker_share,
 )
 from sim.charts.export import kpi_rows, optional_kpis
+from sim.charts.titles import full_title
 from sim.prediction import theory_summary as theory_prediction
 
 
@@ -97,7 +98,7 @@ def test_retry_storm_charts_resends_and_the_downstream() -> None:
     names = [t.name for t in retries_over_time(results).data]
     assert any(n.startswith("sync: users resending") for n in names)
     fig = busy(results)
-    assert "downstream calls" in fig.layout.title.text
+    assert "downstream calls" in full_title(fig)
     assert any("waiting for the downstream" in t.name for t in queue_depth(results).data)
     extra = optional_kpis([r.summary for r in results.values()])
     assert {"requests failed", "users resending"} <= set(extra)

@@ -284,19 +284,19 @@ handling. Please give the version, the scenario YAML and the seed with any figur
 
 def render() -> None:
     st.query_params.clear()
-    st.title("About Async Lab")
+    st.title("About Async Lab", anchor=False)
     st.markdown(MODELLED)
     st.markdown(SIMPLIFIED)
     st.markdown(FAILURES)
-    st.subheader("Definitions")
+    st.header("Definitions", anchor=False)
     st.markdown("\n".join(f"* **{term}** — {meaning}" for term, meaning in DEFINITIONS))
     st.markdown(THEORY)
     st.markdown(RESILIENCE)
-    st.subheader("Glossary")
+    st.header("Glossary", anchor=False)
     st.markdown(GLOSSARY)
-    st.subheader("Measured overheads (Celery on Redis)")
+    st.header("Measured overheads (Celery on Redis)", anchor=False)
     overheads()
-    st.subheader("Reproduce and cite")
+    st.header("Reproduce and cite", anchor=False)
     reproduce()
 
 

@@ -10,7 +10,8 @@ from sim.safe_yaml import quote
 from sim.scenario import ScenarioError, apply_overrides, load_scenario
 from ui import controls, experiments, state
 from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
-from ui.knobs import BY_KEY, BY_PATH, KNOBS, knob_value
+from ui.compare_labels import labels, shared
+from ui.knobs import BY_KEY, BY_PATH, KNOBS, TASK_CV, TASK_MEAN, get_path, knob_value
 from ui.runs import results_for, run_key
 from ui.views import chart_tabs, kpi_rows_for, show_warnings
 
@@ -94,18 +95,22 @@ def _knob_values(side: str, base: Any, overrides: dict[str, Any],
                  problems: list[str]) -> dict[str, Any]:
     """The knob values a side's link asks for, read through the schema (so "10/s" is a rate
     of 10 and "abc" a message, never a widget error); invalid ones are left out."""
-    changes = {p: v for p, v in overrides.items() if p in BY_PATH}
+    changes = {p: v for p, v in overrides.items() if p in BY_PATH or p == "task.service"}
     try:
         scenario = apply_overrides(base, changes)
     except ScenarioError as exc:
         problems.append(f"{side}.{exc}")
         return {}
-    return {BY_PATH[p].key: knob_value(scenario, BY_PATH[p]) for p in changes}
+    values = {BY_PATH[p].key: knob_value(scenario, BY_PATH[p]) for p in changes if p in BY_PATH}
+    service = changes.get("task.service")
+    if isinstance(service, dict):  # a task time changed away from the scenario's kind
+        values |= {k: knob_value(scenario, BY_KEY[k]) for k, f in
+                   ((TASK_MEAN, "mean"), (TASK_CV, "cv")) if f in service}
+    return values
 
 
 def side_panel(side: str, base: Any) -> None:
     prefix = _side(side)
-    st.subheader(f"Configuration {side}")
     st.radio("Mode", ["sync", "async"], key=prefix + "mode", horizontal=True,
              help="sync: the job runs inside the request; async: it goes to the workers.")
     chosen = st.multiselect(
@@ -114,59 +119,66 @@ def side_panel(side: str, base: Any) -> None:
         help="Pick the knobs that differ from the scenario for this configuration.")
     controls.fill(prefix, base)
     for key in chosen:
-        controls.knob_widget(BY_KEY[key], prefix, scenario=base, kind=base.broker.kind)
+        controls.knob_widget(BY_KEY[key], prefix, scenario=base, kind=base.broker.kind,
+                             mode=st.session_state[prefix + "mode"])
 
 
-def _label(side: str, mode: str, changes: dict[str, Any]) -> str:
-    parts = [mode] + [f"{BY_PATH[p].label.split(' (')[0].lower()} {state.encode_value(v)}"
-                      for p, v in changes.items() if p in BY_PATH]
-    text = ", ".join(parts)
-    return f"{side}: {text if len(text) < 48 else text[:45] + '…'}"
-
-
-def render() -> None:
-    _restore()
-    st.title("Compare two configurations")
-    if P + "error" in st.session_state:
-        st.error(st.session_state.pop(P + "error"))
-    st.caption("A and B see exactly the same users and the same job sizes (same seed), so every "
-               "difference comes from the configuration.")
-    c1, c2, c3 = st.columns([3, 3, 1])
-    sid = c1.selectbox("Scenario", ordered_ids(), key=P + "scenario", format_func=option_label,
-                       on_change=_scenario_changed,
-                       help="The scenario both configurations start from.")
-    c2.selectbox("Start from a preset", list(PRESETS), key=P + "preset",
-                 on_change=_preset_changed, help="A classic comparison; adjust it below.")
-    c3.number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key=P + "seed",
-                    help="Same seed = same traffic for A and B.")
-    reps = experiments.reps_control(P + "reps")
-    base = load_scenario(sid)
-    for line in [profile_text(base), *fault_lines(base)]:
-        if line:
-            st.caption(f":material/info: {line}")
-    columns = st.columns(2)
-    configs: dict[str, tuple[str, dict[str, Any]]] = {}
-    for side, col in zip(SIDES, columns, strict=True):
-        with col:
-            side_panel(side, base)
+def settings_panel() -> tuple[str, Any, dict[str, tuple[str, dict[str, Any]]]]:
+    """The sidebar: scenario, preset and seed, then configurations A and B (the main area keeps
+    the KPIs and the charts on the first screen)."""
+    with st.sidebar:
+        sid = st.selectbox("Scenario", ordered_ids(), key=P + "scenario",
+                           format_func=option_label, on_change=_scenario_changed,
+                           help="The scenario both configurations start from.")
+        st.selectbox("Start from a preset", list(PRESETS), key=P + "preset",
+                     on_change=_preset_changed, help="A classic comparison; adjust it below.")
+        st.number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key=P + "seed",
+                        help="Same seed = same traffic for A and B.")
+        experiments.reps_control(P + "reps")
+        base = load_scenario(sid)
+        configs: dict[str, tuple[str, dict[str, Any]]] = {}
+        for side in SIDES:
+            with st.expander(f"Configuration {side}", expanded=True):
+                side_panel(side, base)
             prefix = _side(side)
             chosen = st.session_state.get(prefix + "changed", [])
             configs[side] = (st.session_state[prefix + "mode"],
                              controls.overrides(prefix, base, only=chosen, with_broker=False))
+    return sid, base, configs
+
+
+def render() -> None:
+    _restore()
+    sid, base, configs = settings_panel()
     seed = int(st.session_state[P + "seed"])
     _save(sid, seed, configs)
+    st.title("Compare two configurations", anchor=False)
+    if P + "error" in st.session_state:
+        st.error(st.session_state.pop(P + "error"))
+    plain = base.to_dict()
+    scenario_values = {path: get_path(plain, path)
+                       for _m, changes in configs.values() for path in changes}
+    names = labels(configs, scenario_values)
+    common = shared(configs, scenario_values)
+    lines = [f"**{base.title}**, seed {seed}" + (f"; both: {common}" if common else "")
+             + ". A and B see exactly the same users and job sizes, so every difference comes "
+             "from the configuration (set them in the sidebar)."]
+    lines += [f":material/info: {line}" for line in [profile_text(base), *fault_lines(base)]
+              if line]
+    st.caption("  \n".join(lines))
     try:
         scenarios = {side: apply_overrides(base, ch) for side, (_m, ch) in configs.items()}
     except ScenarioError as exc:
         st.error(f"This configuration is not valid: {exc}")
         return
-    keys = [run_key(_label(side, mode, ch), scenarios[side], mode, seed)
-            for side, (mode, ch) in configs.items()]
+    keys = [run_key(names[side], scenarios[side], mode, seed)
+            for side, (mode, _ch) in configs.items()]
     results = results_for(keys)
     if results is None:
         return
     configs_run = {label: (scenarios[side], mode) for (label, _js, mode, _s), side
                    in zip(keys, SIDES, strict=True)}
+    reps = int(st.session_state.get(P + "reps", 1))  # the sidebar's Replications control
     if reps == 1 or not experiments.show(configs_run, reps, seed, "cmp", compare=True):
         kpi_rows_for(results)
     show_warnings(results)

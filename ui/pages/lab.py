@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from sim.safe_yaml import MAX_BYTES
@@ -11,6 +13,12 @@ from ui.runs import results_for, run_key
 from ui.views import MODE_TITLES, chart_tabs, kpi_rows_for, show_warnings
 
 P = "lab_"
+EDITOR_CSS = """<style>
+.st-key-lab_yaml textarea { font-family: "Source Code Pro", "DejaVu Sans Mono", monospace;
+  font-size: 0.9rem; line-height: 1.45; tab-size: 2; }
+.st-key-lab_stale { border-left: 6px solid #B45309; padding-left: 0.9rem; }
+.st-key-lab_stale .js-plotly-plot { filter: grayscale(1); }
+</style>"""
 
 
 def _load_template() -> None:
@@ -47,6 +55,7 @@ def editor() -> None:
                      on_change=_uploaded, help="A scenario file, e.g. one downloaded here.")
     if P + "error" in st.session_state:
         st.error(f"Upload refused: {st.session_state.pop(P + 'error')}", icon=":material/block:")
+    st.html(EDITOR_CSS)
     st.text_area("Scenario YAML", key=P + "yaml", height=380, max_chars=MAX_BYTES,
                  help="Times in seconds, rates per second. Unknown keys are rejected, and the "
                  "message names the field.")
@@ -67,9 +76,21 @@ def render() -> None:
             st.error(f"Not a valid scenario — {exc}", icon=":material/block:")
             return
         st.session_state[P + "valid"] = scenario
+        st.session_state[P + "ran_yaml"] = st.session_state[P + "yaml"]
     scenario = st.session_state.get(P + "valid")
     if scenario is None:
         return
+    stale = st.session_state.get(P + "ran_yaml") != st.session_state[P + "yaml"]
+    if stale:
+        st.warning("**These results are out of date**: the YAML has changed since it was run. "
+                   "Press **Validate and run** to see what your change does.",
+                   icon=":material/history:")
+    with st.container(key=P + ("stale" if stale else "fresh")):
+        results_view(scenario)
+
+
+def results_view(scenario: Any) -> None:
+    """What the last valid YAML gives: its summary line, download, KPIs, warnings, charts."""
     st.success(f"Valid scenario: **{scenario.title}** ({scenario.id}), seed {scenario.seed}.")
     for line in [profile_text(scenario), *fault_lines(scenario)]:
         if line:

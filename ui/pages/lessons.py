@@ -23,7 +23,7 @@ def lessons() -> list[Lesson]:
 def sidebar(items: list[Lesson]) -> None:
     titles = {item.id: f"{item.meta.order}. {item.meta.title} ({item.meta.minutes} min)"
               for item in items}
-    titles[state.LIBRARY] = "Scenario library (all scenarios by topic)"
+    titles[state.LIBRARY] = "Scenario library"
     with st.sidebar:
         st.selectbox("Lesson", list(titles), key=state.LESSON, format_func=titles.get,
                      help="Nine lessons of 5 to 15 minutes, in course order.")

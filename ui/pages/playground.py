@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from sim.safe_yaml import quote
 from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from sim.schema import RabbitMQBroker
-from ui import controls, experiments, state
-from ui.catalogue import (
-    catalogue,
-    fault_lines,
-    first_sentence,
-    option_label,
-    ordered_ids,
-    profile_text,
-    topic_name,
-)
+from ui import controls, experiments, previous, state
+from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.knobs import open_groups
 from ui.ladder_view import ladder_section, stored
-from ui.runs import results_for, run_key
+from ui.runs import results_for, results_of, run_key
 from ui.sweep import sweep_tab
 from ui.views import MODE_TITLES, chart_tabs, kpi_rows_for, show_warnings
 
@@ -64,17 +58,26 @@ def _restore() -> None:
 
 def _scenario_changed() -> None:
     controls.clear(P)
+    previous.forget(P)
     st.session_state.pop(P + "sweep", None)
     base = load_scenario(st.session_state[P + "scenario"])
     st.session_state[P + "seed"] = base.seed
     controls.fill(P, base, force=True)
 
 
+def _to_library() -> None:
+    """Callback of "All scenarios": the Lessons page opens on its scenario library."""
+    st.session_state.pop("ls_lesson", None)
+    st.session_state["ls_view"] = {"lesson": "library"}
+    st.session_state[P + "go_library"] = True
+
+
 def _reset() -> None:
     _scenario_changed()
 
 
-def sidebar(base: Scenario) -> None:
+def sidebar(base: Scenario) -> Any:
+    """Mode, seed, a place for the reference-run controls (returned), the knobs."""
     with st.sidebar:
         st.radio("Mode", list(MODE_LABELS), key=P + "mode", format_func=MODE_LABELS.get,
                  help=MODE_HELP)
@@ -83,51 +86,48 @@ def sidebar(base: Scenario) -> None:
                         help="The same seed gives exactly the same traffic and the same "
                         "job sizes, so runs can be compared and reproduced.")
         experiments.reps_control(P + "reps")
-        controls.knob_panel(P, expanded=open_groups(base), scenario=base)
+        slot = st.container()
+        controls.knob_panel(P, expanded=open_groups(base), scenario=base,
+                            mode=st.session_state[P + "mode"])
         controls.broker_panel(P, expanded=base.broker != RabbitMQBroker()
                               or base.topic in ("delivery", "kafka"))
         st.button("Reset to the scenario's values", on_click=_reset, key=P + "reset",
                   help="Undo every change made with the knobs.")
+    return slot
 
 
 def scenario_picker() -> Scenario:
-    """The scenario select box (grouped by topic), its description, and what has no knob."""
-    sid = st.selectbox("Scenario", ordered_ids(), key=P + "scenario", format_func=option_label,
-                       on_change=_scenario_changed,
-                       help="A prepared situation to explore, grouped by topic; change it "
-                       "with the knobs in the sidebar.")
+    """The page title and the scenario select box (grouped by topic) on one line, its
+    description, and what has no knob (a compact top: the first screen holds the KPIs and the
+    main chart at 1280×720)."""
+    head, pick, browse = st.columns([1.1, 3, 1.1], vertical_alignment="center")
+    head.title("Playground", anchor=False)
+    sid = pick.selectbox("Scenario", ordered_ids(), key=P + "scenario", format_func=option_label,
+                         on_change=_scenario_changed, label_visibility="collapsed",
+                         help="A prepared situation to explore, grouped by topic; change it "
+                         "with the knobs in the sidebar.")
+    browse.button("All scenarios", icon=":material/grid_view:", key=P + "library",
+                  on_click=_to_library, width="stretch",
+                  help="The scenario library: every scenario as a card, by topic.")
+    if st.session_state.pop(P + "go_library", False):
+        st.switch_page("ui/pages/lessons.py")
     base = load_scenario(sid)
-    st.caption(base.description)
     fixed = [line for line in [profile_text(base)] if line]
     faults = fault_lines(base)
     if faults:
         fixed.append("Faults in this scenario: " + "; ".join(faults) + ". They are shaded "
                      "grey on the time charts.")
-    for line in fixed:
-        st.caption(f":material/info: {line}")
-    with st.expander("All scenarios, by topic", icon=":material/list:"):
-        st.markdown(catalogue_markdown())
+    st.caption("  \n".join([base.description, *(f":material/info: {line}" for line in fixed)]))
     return base
-
-
-def catalogue_markdown() -> str:
-    lines, topic = [], None
-    for _sid, row_topic, title, desc in catalogue():
-        if row_topic != topic:
-            topic = row_topic
-            lines.append(f"\n**{topic_name(topic)}**\n")
-        lines.append(f"- *{title}* — {first_sentence(desc)}")
-    return "\n".join(lines)
 
 
 def render() -> None:
     _restore()
-    st.title("Playground")
     base = scenario_picker()
     sid = st.session_state[P + "scenario"]
     if P + "error" in st.session_state:
         st.error(st.session_state.pop(P + "error"))
-    sidebar(base)
+    slot = sidebar(base)
     changes = controls.overrides(P, base)
     try:
         scenario = apply_overrides(base, changes)
@@ -143,12 +143,16 @@ def render() -> None:
     results = results_for(keys)
     if results is None:
         return
+    reference = previous.track(P, keys)
+    with slot:
+        previous.controls(P, reference)
+    before = results_of(reference) if reference else None
     reps = int(st.session_state.get(P + "reps", 1))
     if reps == 1 or not experiments.show({m: (scenario, m) for m in modes}, reps, seed, "pg",
                                          MODE_TITLES):
-        kpi_rows_for(results, MODE_TITLES)
+        kpi_rows_for(results, MODE_TITLES, before=before)
     show_warnings(results)
-    chart_tabs(keys, "pg", results, sweep=lambda: sweep_tab(scenario, seed, P),
+    chart_tabs(keys, "pg", results, sweep=lambda: sweep_tab(scenario, seed, P), before=reference,
                ladder=lambda: ladder_section("pg", scenario, modes, seed),
                ladders=lambda: stored("pg", scenario, modes, seed))
 

@@ -1,0 +1,74 @@
+"""How long a class waits: the first chart from a fresh server (cold) and from a warm one, and
+from a slider move to the redrawn chart. Measured in a real browser, printed and written to
+out/timings.json (median of several runs), never asserted: the numbers depend on the machine.
+
+ASYNC_LAB_TIMING_RUNS (default 1 cold, 3 warm, 5 slider moves) sets how many cold runs to
+median; each cold run starts its own server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ARGS, CHROMIUM, ROOT, streamlit_server
+from tests.e2e.test_browser import wait_for_new_chart
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium")]
+REPORT = ROOT / "out" / "timings.json"
+
+
+def first_chart(browser, url: str) -> float:
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    start = time.perf_counter()
+    page.goto(url)
+    wait_for_new_chart(page, None, timeout_s=120)
+    took = time.perf_counter() - start
+    page.close()
+    return took
+
+
+def test_cold_warm_and_slider_times() -> None:
+    from playwright.sync_api import sync_playwright
+
+    runs = int(os.environ.get("ASYNC_LAB_TIMING_RUNS", "1"))
+    cold, warm, slider = [], [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for _ in range(runs):
+            server = streamlit_server("app.py")
+            url = next(server)
+            cold.append(first_chart(browser, url))
+            for _ in range(3 if not warm else 0):
+                warm.append(first_chart(browser, url))
+            if not slider:
+                page = browser.new_page(viewport={"width": 1280, "height": 720})
+                page.goto(url)
+                fingerprint = wait_for_new_chart(page, None, timeout_s=120)
+                box = page.locator("[data-testid='stSlider']").filter(has_text="Arrival rate")
+                for step in range(1, 6):
+                    box.get_by_role("slider").focus()
+                    t0 = time.perf_counter()
+                    page.keyboard.press("ArrowRight")
+                    fingerprint = wait_for_new_chart(page, fingerprint,
+                                                     f"arrivals.rate={20 + step * 0.2:g}",
+                                                     timeout_s=120)
+                    slider.append(time.perf_counter() - t0)
+                    page.wait_for_timeout(300)
+                page.close()
+            server.close()
+        browser.close()
+    found = {name: {"median_s": round(statistics.median(xs), 2),
+                    "runs_s": [round(x, 2) for x in xs]}
+             for name, xs in (("cold_first_chart", cold), ("warm_first_chart", warm),
+                              ("slider_to_chart", slider))}
+    found["load_average"] = os.getloadavg()[0]
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(found, indent=1), encoding="utf-8")
+    print("\n" + json.dumps(found))
