@@ -1,14 +1,13 @@
 """Replications in the app: the "Replications" control, KPIs as mean ± 95 % half-width, the
 charts across replications, and, on Compare, whether A and B differ significantly.
 
-Every run of an experiment goes through one job cache shared by the app's sessions (a run is
-fully determined by its scenario, mode and seed, so sharing is safe): going back to a setting,
-or adding points to a sweep, reuses the runs already done. Progress shows with ``st.progress``.
+The replications run as an experiment of the session (:mod:`ui.experiment_guard`): bounded in
+work before they start, stopped on a rerun, a closed tab or the time budget (the replications
+every configuration finished are shown), through the job cache the app's sessions share.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,41 +17,17 @@ import streamlit as st
 from sim.charts.captions import experiment_caption
 from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
 from sim.charts.palette import mode_of, run_colors
-from sim.experiment import Options, Replications, paired, replicate_many
+from sim.experiment import Replications, paired, replicate_many
 from sim.experiment.backends import QUANTILES
-from sim.scenario import Scenario, ScenarioError
+from sim.scenario import Scenario
+from ui.experiment_guard import run_experiment, show_stopped
 from ui.layout import kpi_columns
 
 MAX_REPS = 30
-CACHE_RUNS = 20_000  # summaries are ~2 kB: about 40 MB at most
 REPS_HELP = ("How many times to run each configuration, each time with new random traffic "
              "(seeds seed, seed+1, ...). With more than one, the key figures show the mean ± "
              "the half-width of its 95 % confidence interval, and Compare says which "
              "differences are larger than the noise. The charts below show the first run.")
-
-
-class JobCache(OrderedDict):
-    """A bounded mapping of job -> result (the oldest entries go first)."""
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, value)
-        while len(self) > CACHE_RUNS:
-            self.popitem(last=False)
-
-
-@st.cache_resource(show_spinner=False)
-def job_cache() -> JobCache:
-    return JobCache()
-
-
-def options(label: str) -> tuple[Options, Any]:
-    """Options that report to a fresh progress bar (returned so it can be cleared)."""
-    bar = st.progress(0.0, text=label)
-
-    def show(done: int, total: int) -> None:
-        bar.progress(done / max(total, 1), text=f"{label} ({done}/{total} runs)")
-
-    return Options(backend="processes", progress=show, cache=job_cache()), bar
 
 
 def reps_control(key: str, container: Any = st) -> int:
@@ -62,19 +37,20 @@ def reps_control(key: str, container: Any = st) -> int:
 def replicated(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int
                ) -> dict[str, Replications] | None:
     """Replications of each labelled configuration on the same seeds (None and a message on
-    the page when they cannot run)."""
-    opts, bar = options(f"Running {reps} replications")
-    try:
-        return replicate_many(dict(configs), reps, seed, curves=("user_wait_s",),
-                              options=opts)
-    except ScenarioError as exc:
-        st.error(f"This configuration is not valid: {exc}")
-    except Exception as exc:  # an engine bug must not show a traceback to a student
-        st.error(f"The replications stopped with an internal error ({type(exc).__name__}: "
-                 f"{exc}). Please report it together with the link of this page.")
-    finally:
-        bar.empty()
-    return None
+    the page when they cannot run; those every configuration finished, and a message, when
+    they were stopped: None when fewer than two)."""
+    outcome = run_experiment(
+        "set of replications", f"Running {reps} replications",
+        lambda opts: replicate_many(dict(configs), reps, seed, curves=("user_wait_s",),
+                                    options=opts),
+        lambda done: (f"Shown: the {_count(done)} of {reps} replications that finished."
+                      if _count(done) >= 2 else "Shown: the first run only."))
+    show_stopped(outcome.stopped)
+    return outcome.result if _count(outcome.result) >= 2 else None
+
+
+def _count(reps: Mapping[str, Replications] | None) -> int:
+    return len(next(iter(reps.values())).seeds) if reps else 0
 
 
 def _kpi_values(reps: Replications, get: Any) -> list[float | None]:
@@ -191,6 +167,7 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
     all_reps = replicated(configs, reps, seed)
     if all_reps is None:
         return False
+    reps = _count(all_reps)  # fewer than asked for when they were stopped
     table = kpi_table(all_reps)
     kpi_rows(table, titles, modes={label: mode for label, (_sc, mode) in configs.items()})
     labels = list(all_reps)
@@ -212,10 +189,8 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
 __all__ = [
     "MAX_REPS",
     "ci_text",
-    "job_cache",
     "kpi_rows",
     "kpi_table",
-    "options",
     "replicated",
     "replication_charts",
     "reps_control",

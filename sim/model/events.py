@@ -13,7 +13,7 @@ from itertools import accumulate
 from typing import Any
 
 from sim.model.routing import Exchange, binding_keys
-from sim.model.task import TaskSizes, _key_draws
+from sim.model.task import TaskSizes, key_draws
 from sim.rng import Streams
 from sim.schema import Scenario
 
@@ -32,7 +32,7 @@ class EventDraws:
         self.kind = streams.uniforms(f"{prefix_}event_kind") if len(shares) > 1 else None
         self.sizes = [TaskSizes(lane.scenario, streams, prefix=f"{prefix_}svc/{lane.name}/")
                       for lane in lanes]
-        self.key = _key_draws(scenario, streams, prefix_)
+        self.key = key_draws(scenario, streams, prefix_)
 
     def draw(self) -> tuple[int, tuple[tuple, ...]]:
         kind = 0 if self.kind is None else bisect_right(self.cdf, self.kind.next())

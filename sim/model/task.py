@@ -100,7 +100,7 @@ class TaskSizes:
         self.poison_rate = scenario.task.poison_rate
         self._poison = (streams.uniforms(f"{prefix}task_poison") if self.poison_rate > 0
                         else None)
-        self._key = _key_draws(scenario, streams, prefix)
+        self._key = key_draws(scenario, streams, prefix)
 
     def draw(self) -> tuple[tuple[float, ...], int, int]:
         services = tuple(d() for d in self._service)
@@ -121,7 +121,7 @@ def _key_cdf(keys: int, skew: float) -> np.ndarray:
     return np.cumsum(weights / weights.sum())
 
 
-def _key_draws(scenario: Scenario, streams: Streams, prefix: str) -> Draws | None:
+def key_draws(scenario: Scenario, streams: Streams, prefix: str) -> Draws | None:
     """Message keys for Kafka: uniform over ``keys``, or Zipf-skewed by ``key_skew``."""
     broker = scenario.broker
     if broker.kind != "kafka":
