@@ -1,5 +1,6 @@
 """Replications in the app: the "Replications" control, KPIs as mean ± 95 % half-width, the
-charts across replications, and, on Compare, whether A and B differ significantly.
+data of the charts across replications (:mod:`sim.charts.replicated`, drawn by
+:func:`ui.views.chart_tabs`), and, on Compare, whether A and B differ significantly.
 
 Every run of an experiment goes through one job cache shared by the app's sessions (a run is
 fully determined by its scenario, mode and seed, so sharing is safe): going back to a setting,
@@ -17,15 +18,18 @@ import streamlit as st
 
 from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
 from sim.experiment import Options, Replications, paired, replicate_many
-from sim.experiment.backends import QUANTILES
+from sim.experiment.curves import CHART_CURVES
 from sim.scenario import Scenario, ScenarioError
 
 MAX_REPS = 30
 CACHE_RUNS = 20_000  # summaries are ~2 kB: about 40 MB at most
 REPS_HELP = ("How many times to run each configuration, each time with new random traffic "
              "(seeds seed, seed+1, ...). With more than one, the key figures show the mean ± "
-             "the half-width of its 95 % confidence interval, and Compare says which "
-             "differences are larger than the noise. The charts below show the first run.")
+             "the half-width of its 95 % confidence interval, the response-time, over-time, "
+             "task-fate and retry charts show the mean with a 95 % band or error bars, and "
+             "Compare says which differences are larger than the noise. Charts where a band "
+             "makes no sense (queues, journeys, the animation) show the first replication "
+             "and say so.")
 
 
 class JobCache(OrderedDict):
@@ -62,8 +66,7 @@ def replicated(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int
     the page when they cannot run)."""
     opts, bar = options(f"Running {reps} replications")
     try:
-        return replicate_many(dict(configs), reps, seed, curves=("user_wait_s",),
-                              options=opts)
+        return replicate_many(dict(configs), reps, seed, curves=CHART_CURVES, options=opts)
     except ScenarioError as exc:
         st.error(f"This configuration is not valid: {exc}")
     except Exception as exc:  # an engine bug must not show a traceback to a student
@@ -163,26 +166,24 @@ def significance(table: pd.DataFrame, a: str, b: str) -> list[str]:
 
 def replication_charts(all_reps: Mapping[str, Replications], table: pd.DataFrame,
                        key: str) -> None:
-    """The ECDF band and the KPI error bars, in an expander."""
-    from sim.charts.experiment import ecdf_band_figure, kpi_bars_figure
+    """The key figures as bars with 95 % error bars, in an expander (the main charts below
+    show their own bands)."""
+    from sim.charts.experiment import kpi_bars_figure
     from ui.views import chart
 
-    with st.expander(f"Across the {len(next(iter(all_reps.values())).seeds)} replications: "
-                     "user wait band and key figures with error bars",
-                     icon=":material/stacked_line_chart:"):
-        curves = {label: [c.get("user_wait_s") for c in reps.curves]
-                  for label, reps in all_reps.items()}
-        chart(ecdf_band_figure(curves, list(QUANTILES)), "ecdf_band", f"{key}_ecdf_band")
+    with st.expander(f"Key figures across the {len(next(iter(all_reps.values())).seeds)} "
+                     "replications, with error bars", icon=":material/stacked_line_chart:"):
         chart(kpi_bars_figure(table), "kpi_error_bars", f"{key}_kpi_bars")
 
 
 def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key: str,
-         titles: Mapping[str, str] | None = None, compare: bool = False) -> bool:
-    """KPIs over replications (and, with ``compare``, the significance of B − A); False when
-    the replications could not run."""
+         titles: Mapping[str, str] | None = None, compare: bool = False
+         ) -> dict[str, Replications] | None:
+    """KPIs over replications (and, with ``compare``, the significance of B − A); the
+    replications for the charts, or None when they could not run."""
     all_reps = replicated(configs, reps, seed)
     if all_reps is None:
-        return False
+        return None
     table = kpi_table(all_reps)
     kpi_rows(table, titles)
     labels = list(all_reps)
@@ -198,7 +199,7 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
                        "bound (limits.max_in_system); their figures describe a queue that "
                        "was still growing.", icon=":material/warning:")
     replication_charts(all_reps, table, key)
-    return True
+    return all_reps
 
 
 __all__ = [

@@ -69,6 +69,7 @@ CURVES: dict[str, Callable[[Any], np.ndarray]] = {"response_time_s": _response_t
 
 def run_job(job: Job) -> dict[str, Any]:
     """Run one job (in whatever process): its summary and the requested quantile curves."""
+    from sim.experiment.curves import SHAPES
     from sim.runner import run
     from sim.scenario import from_dict
 
@@ -77,6 +78,9 @@ def run_job(job: Job) -> dict[str, Any]:
     if job.curves:
         out["curves"] = {}
         for name in job.curves:
+            if name in SHAPES:  # fixed-shape reductions for the charts across replications
+                out["curves"][name] = SHAPES[name](result)
+                continue
             values = CURVES[name](result)
             values = values[~np.isnan(values)]
             out["curves"][name] = (np.quantile(values, QUANTILES).tolist() if values.size

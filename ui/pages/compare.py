@@ -179,10 +179,12 @@ def render() -> None:
     configs_run = {label: (scenarios[side], mode) for (label, _js, mode, _s), side
                    in zip(keys, SIDES, strict=True)}
     reps = int(st.session_state.get(P + "reps", 1))  # the sidebar's Replications control
-    if reps == 1 or not experiments.show(configs_run, reps, seed, "cmp", compare=True):
+    spread = experiments.show(configs_run, reps, seed, "cmp", compare=True) if reps > 1 \
+        else None
+    if spread is None:
         kpi_rows_for(results)
     show_warnings(results)
-    chart_tabs(keys, "cmp", results)
+    chart_tabs(keys, "cmp", results, replicated=spread)
 
 
 def _save(sid: str, seed: int, configs: dict[str, tuple[str, dict[str, Any]]]) -> None:

@@ -148,13 +148,14 @@ def render() -> None:
         previous.controls(P, reference)
     before = results_of(reference) if reference else None
     reps = int(st.session_state.get(P + "reps", 1))
-    if reps == 1 or not experiments.show({m: (scenario, m) for m in modes}, reps, seed, "pg",
-                                         MODE_TITLES):
+    spread = experiments.show({m: (scenario, m) for m in modes}, reps, seed, "pg",
+                              MODE_TITLES) if reps > 1 else None
+    if spread is None:
         kpi_rows_for(results, MODE_TITLES, before=before)
     show_warnings(results)
     chart_tabs(keys, "pg", results, sweep=lambda: sweep_tab(scenario, seed, P), before=reference,
                ladder=lambda: ladder_section("pg", scenario, modes, seed),
-               ladders=lambda: stored("pg", scenario, modes, seed))
+               ladders=lambda: stored("pg", scenario, modes, seed), replicated=spread)
 
 
 render()
