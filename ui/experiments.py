@@ -20,8 +20,9 @@ from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
 from sim.experiment import Options, Replications, paired, replicate_many
 from sim.experiment.curves import CHART_CURVES
 from sim.scenario import Scenario, ScenarioError
+from ui import state
 
-MAX_REPS = 30
+MAX_REPS = state.MAX_REPS
 CACHE_RUNS = 20_000  # summaries are ~2 kB: about 40 MB at most
 REPS_HELP = ("How many times to run each configuration, each time with new random traffic "
              "(seeds seed, seed+1, ...). With more than one, the key figures show the mean ± "
@@ -57,7 +58,7 @@ def options(label: str) -> tuple[Options, Any]:
 
 
 def reps_control(key: str, container: Any = st) -> int:
-    return int(container.slider("Replications", 1, MAX_REPS, 1, key=key, help=REPS_HELP))
+    return int(container.slider("Replications", 1, MAX_REPS, key=key, help=REPS_HELP))
 
 
 def replicated(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int

@@ -52,6 +52,7 @@ def _restore() -> None:
     st.session_state[P + "scenario"] = sid
     st.session_state[P + "seed"] = view["seed"] if view["seed"] is not None else base.seed
     st.session_state[P + "mode"] = view["mode"] if view["mode"] in state.MODES else "both"
+    st.session_state[P + "reps"] = view.get("reps") or 1
     controls.clear(P)
     controls.fill(P, effective, force=True)
 
@@ -135,9 +136,10 @@ def render() -> None:
         st.error(f"This combination is not valid: {exc}")
         return
     mode, seed = st.session_state[P + "mode"], int(st.session_state[P + "seed"])
+    reps = int(st.session_state.get(P + "reps", 1))
     st.session_state[P + "view"] = {"scenario": sid, "seed": seed, "mode": mode,
-                                    "overrides": changes}
-    st.query_params.from_dict(state.encode(sid, seed, mode, changes))
+                                    "reps": reps, "overrides": changes}
+    st.query_params.from_dict(state.encode(sid, seed, mode, changes, reps=reps))
     modes = ["sync", "async"] if mode == "both" else [mode]
     keys = [run_key(m, scenario, m, seed) for m in modes]
     results = results_for(keys)
@@ -147,7 +149,6 @@ def render() -> None:
     with slot:
         previous.controls(P, reference)
     before = results_of(reference) if reference else None
-    reps = int(st.session_state.get(P + "reps", 1))
     spread = experiments.show({m: (scenario, m) for m in modes}, reps, seed, "pg",
                               MODE_TITLES) if reps > 1 else None
     if spread is None:
