@@ -48,3 +48,45 @@ def test_a_bad_replications_count_is_ignored_with_a_message(path: str, bad: str)
     assert f"reps: must be a whole number from 1 to 30, got '{bad}'" in errors[0]
     key = "cmp_reps" if path else "pg_reps"
     assert at.slider(key=key).value == 1
+
+
+def test_planner_settings_survive_the_link() -> None:
+    at = page("ui/pages/planner.py")
+    assert not at.exception and not at.error
+    assert link(at)["slo"] == "user_wait_s.p95=2"
+    at.radio(key="plan_mode").set_value("sync")
+    at.selectbox(key="plan_knob").set_value("web.workers")
+    at.slider(key="plan_range").set_value((2, 12))
+    at.slider(key="plan_reps").set_value(7)
+    at.selectbox(key="plan_slo1").set_value("queue_wait_s.mean").run()
+    assert at.number_input(key="plan_target1").value == 1.0  # that figure's usual limit
+    at.number_input(key="plan_target1").set_value(0.5)
+    at.toggle(key="plan_second").set_value(True).run()
+    assert not at.exception and not at.error
+    shared = link(at)
+    assert shared["range"] == "2:12" and shared["slo2"] == "task_latency_s.p95=30"
+    again = page("ui/pages/planner.py", **shared)
+    assert not again.exception and not again.error and not again.warning
+    assert again.radio(key="plan_mode").value == "sync"
+    assert again.selectbox(key="plan_knob").value == "web.workers"
+    assert again.slider(key="plan_range").value == (2, 12)
+    assert again.slider(key="plan_reps").value == 7
+    assert again.selectbox(key="plan_slo1").value == "queue_wait_s.mean"
+    assert again.number_input(key="plan_target1").value == 0.5
+    assert again.toggle(key="plan_second").value is True
+    assert again.selectbox(key="plan_slo2").value == "task_latency_s.p95"
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"reps": "1000"}, "reps: must be a whole number from 2 to 30, got '1000'"),
+    ({"range": "9:3"}, "range: must be LOW:HIGH"),
+    ({"knob": "x"}, "knob: must be one of workers.count"),
+    ({"slo": "user_wait_s.p95=abc"}, "slo: must be OBJECTIVE=LIMIT"),
+    ({"scenario": "nope", "mode": "both"}, "mode: must be one of async, sync"),
+])
+def test_planner_ignores_a_bad_link_with_a_message(params: dict, expected: str) -> None:
+    at = page("ui/pages/planner.py", **params)
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith("Link ignored: ")
+    assert expected in at.error[0].value
+    assert at.slider(key="plan_reps").value == 5 and at.slider(key="plan_range").value == (1, 32)
