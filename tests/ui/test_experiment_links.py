@@ -90,3 +90,32 @@ def test_planner_ignores_a_bad_link_with_a_message(params: dict, expected: str) 
     assert len(at.error) == 1 and at.error[0].value.startswith("Link ignored: ")
     assert expected in at.error[0].value
     assert at.slider(key="plan_reps").value == 5 and at.slider(key="plan_range").value == (1, 32)
+
+
+def test_load_sweep_settings_survive_the_link() -> None:
+    at = page(duration="10")
+    at.session_state["pg_tab"] = "Theory & load sweep"
+    at.run()
+    at.selectbox(key="pg_sweep_x").set_value("workers.count")
+    at.selectbox(key="pg_sweep_metric").set_value("throughput_rps")
+    at.slider(key="pg_sweep_points").set_value(6)
+    at.slider(key="pg_sweep_reps").set_value(3).run()
+    shared = link(at)
+    assert (shared["sweep"], shared["sweep_points"], shared["sweep_reps"]) == (
+        "workers.count", "6", "3")
+    again = page(**shared)
+    again.session_state["pg_tab"] = "Theory & load sweep"
+    again.run()
+    assert not again.exception and not again.error
+    assert again.selectbox(key="pg_sweep_x").value == "workers.count"
+    assert again.selectbox(key="pg_sweep_metric").value == "throughput_rps"
+    assert again.slider(key="pg_sweep_points").value == 6
+    assert again.slider(key="pg_sweep_reps").value == 3
+
+
+def test_bad_load_sweep_settings_in_a_link_are_ignored_with_a_message() -> None:
+    at = page(duration="10", sweep="duration", sweep_points="99")
+    assert not at.exception
+    text = at.error[0].value
+    assert text.startswith("Link ignored: ") and "sweep: must be one of arrivals.rate" in text
+    assert "sweep_points: must be a whole number from 4 to 16, got '99'" in text
