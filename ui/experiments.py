@@ -165,18 +165,6 @@ def significance(table: pd.DataFrame, a: str, b: str) -> list[str]:
     return lines
 
 
-def replication_charts(all_reps: Mapping[str, Replications], table: pd.DataFrame,
-                       key: str) -> None:
-    """The key figures as bars with 95 % error bars, in an expander (the main charts below
-    show their own bands)."""
-    from sim.charts.experiment import kpi_bars_figure
-    from ui.views import chart
-
-    with st.expander(f"Key figures across the {len(next(iter(all_reps.values())).seeds)} "
-                     "replications, with error bars", icon=":material/stacked_line_chart:"):
-        chart(kpi_bars_figure(table), "kpi_error_bars", f"{key}_kpi_bars")
-
-
 def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key: str,
          titles: Mapping[str, str] | None = None, compare: bool = False
          ) -> dict[str, Replications] | None:
@@ -199,7 +187,6 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
             st.warning(f"**{label}**: {stopped} of {reps} replications stopped at the overload "
                        "bound (limits.max_in_system); their figures describe a queue that "
                        "was still growing.", icon=":material/warning:")
-    replication_charts(all_reps, table, key)
     return all_reps
 
 
@@ -211,7 +198,6 @@ __all__ = [
     "kpi_table",
     "options",
     "replicated",
-    "replication_charts",
     "reps_control",
     "show",
     "significance",

@@ -69,6 +69,8 @@ STATES: dict[str, tuple[str, Callable | None, int]] = {
     "playground": ("/", None, 1),
     "playground_sync_only": ("/?scenario=retry_storm&mode=sync", None, 1),
     "compare": ("/compare", None, 1),
+    "playground_replications": ("/?reps=3&duration=30", None, 1),
+    "compare_replications": ("/compare?reps=3", None, 1),
     "compare_workers": ("/compare?scenario=email_signup&A.mode=async&A.workers.count=2"
                         "&B.mode=async&B.workers.count=4", None, 1),
     "lesson_student": ("/lessons?lesson=why_async", student_run, 0),

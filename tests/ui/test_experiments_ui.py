@@ -32,8 +32,7 @@ def test_playground_replications_show_mean_and_interval_and_bands() -> None:
     p95 = [m.value for m in at.metric if m.label == "p95 user wait"]
     assert len(p95) == 2 and all("±" in v for v in p95)
     assert any("3 replications" in m.value for m in at.markdown)
-    shown = titles(at)
-    assert shown[0].startswith("Key figures across replications")
+    assert titles(at)[0].startswith("Response time")
     ecdf = next(s for s in specs(at) if s["layout"]["title"]["text"].startswith("Response"))
     assert "mean of 3 replications" in ecdf["layout"]["title"]["text"]
     bands = [t for t in ecdf["data"] if t.get("fill") == "toself"]
