@@ -68,9 +68,12 @@ def _settings(prefix: str, scenario: Scenario) -> None:
 
 
 def x_keys(scenario: Scenario) -> list[str]:
-    """The settings this scenario can be swept over (numeric keys it has)."""
+    """The settings this scenario can be swept over: the usual ones first, then every other
+    numeric knob it has."""
     keys = []
-    for key in X_KEYS:
+    others = [k.path for k in BY_PATH.values() if k.kind in ("int", "float")
+              and k.path != "duration"]  # each point's duration is capped (quick runs)
+    for key in dict.fromkeys([*X_KEYS, *others]):
         try:
             default_values(scenario, key, 3)
         except ScenarioError:

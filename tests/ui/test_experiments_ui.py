@@ -89,6 +89,7 @@ def test_load_sweep_any_key_with_bands_and_theory() -> None:
     at = app(duration="20")
     at.session_state["pg_tab"] = "Theory & load sweep"
     at.run()
+    assert any(o.endswith("retry.max_retries") for o in at.selectbox(key="pg_sweep_x").options)
     at.selectbox(key="pg_sweep_x").set_value("workers.count")
     at.slider(key="pg_sweep_points").set_value(4)
     at.slider(key="pg_sweep_reps").set_value(2)
