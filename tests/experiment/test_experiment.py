@@ -187,3 +187,16 @@ def test_chart_curves_are_identical_on_every_backend_and_agree_with_the_summary(
             gave_up = [v for v in curves["over_time"]["gave_up"] if v is not None]
             assert len(gave_up) > 50 and all(0 <= v <= 1 for v in gave_up)
     assert got["serial"]["sync"].curves[0]["response_ecdf"]["share"] < 1  # some gave up
+
+
+def test_pool_hands_out_the_heaviest_runs_first_and_keeps_results_in_order() -> None:
+    from sim.experiment.backends import Job, execute, longest_first
+
+    light = load_scenario("email_signup", {"duration": 5, "arrivals.rate": 5})
+    heavy = load_scenario("email_signup", {"duration": 5, "arrivals.rate": 40})
+    jobs = [Job(sc.model_dump_json(), "async", s) for sc in (light, heavy) for s in (1, 2)]
+    assert longest_first(jobs) == [2, 3, 0, 1]
+    results = execute(jobs, "processes", workers=2)
+    assert [r["summary"] for r in results] == [r["summary"] for r in execute(jobs, "serial")]
+    assert results[0]["summary"]["requests"]["arrived"] < results[2]["summary"]["requests"][
+        "arrived"]
