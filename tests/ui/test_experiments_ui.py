@@ -83,6 +83,9 @@ def test_compare_says_which_differences_are_significant() -> None:
     text = " ".join(m.value for m in at.markdown)
     assert "Is the difference real?" in text
     assert "B p95 user wait is **lower**" in text  # async (B) answers far faster
+    ecdf = specs(at)[0]
+    assert "mean of 3 replications" in ecdf["layout"]["title"]["text"]
+    assert sum(t.get("fill") == "toself" for t in ecdf["data"]) == 2  # a band for A and B
 
 
 def test_load_sweep_any_key_with_bands_and_theory() -> None:
