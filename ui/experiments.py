@@ -9,6 +9,8 @@ or adding points to a sweep, reuses the runs already done. Progress shows with `
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +25,7 @@ from sim.scenario import Scenario, ScenarioError
 from ui import state
 
 MAX_REPS = state.MAX_REPS
-CACHE_RUNS = 20_000  # summaries are ~2 kB: about 40 MB at most
+CACHE_RUNS = 10_000  # ~3 kB a result and ~3 kB a job (its scenario JSON): ~60 MB at most
 REPS_HELP = ("How many times to run each configuration, each time with new random traffic "
              "(seeds seed, seed+1, ...). With more than one, the key figures show the mean ± "
              "the half-width of its 95 % confidence interval, the response-time, over-time, "
@@ -34,12 +36,18 @@ REPS_HELP = ("How many times to run each configuration, each time with new rando
 
 
 class JobCache(OrderedDict):
-    """A bounded mapping of job -> result (the oldest entries go first)."""
+    """A bounded mapping of job -> result (the oldest entries go first). Results are kept
+    pickled and compressed: with the charts' curves one is ~27 kB as Python objects, ~3 kB
+    stored, so a full cache stays near ``CACHE_RUNS`` × (3 kB + the job's scenario JSON)."""
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, value)
+        super().__setitem__(key, zlib.compress(pickle.dumps(value), 1))
         while len(self) > CACHE_RUNS:
             self.popitem(last=False)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        stored = super().get(key)
+        return default if stored is None else pickle.loads(zlib.decompress(stored))
 
 
 @st.cache_resource(show_spinner=False)
