@@ -4,7 +4,9 @@ scenario, design, setting to size, range, replications and objectives.
 ``?scenario=email_signup&mode=async&knob=workers.count&range=1:32&reps=5&slo=user_wait_s.p95=2``
 (and ``slo2=...`` for a second objective). Values are read with the whole-number reader of
 :mod:`ui.state`; a value that cannot be used is left at its default and named in one
-"Link ignored: field: allowed values, got ..." message, never an exception.
+"Link ignored: field: allowed values, got ..." message, never an exception. A link without
+``slo`` is not a planner link (the Playground's ``mode=both`` or ``reps=20`` may still be in
+the address after a page switch) and is left alone.
 """
 
 from __future__ import annotations
@@ -98,8 +100,8 @@ def restore(prefix: str) -> None:
     last view in this session), else from the defaults."""
     if prefix + "scenario" in st.session_state:
         return
-    settings, errors = decode(st.session_state.get(prefix + "view")
-                              or st.query_params.to_dict())
+    params = st.session_state.get(prefix + "view") or st.query_params.to_dict()
+    settings, errors = decode(params) if "slo" in params else (dict(DEFAULTS), [])
     state = st.session_state
     for field in ("scenario", "mode", "knob", "range", "reps"):
         state[prefix + field] = settings[field]

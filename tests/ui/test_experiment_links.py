@@ -81,11 +81,11 @@ def test_planner_settings_survive_the_link() -> None:
     ({"reps": "1000"}, "reps: must be a whole number from 2 to 30, got '1000'"),
     ({"range": "9:3"}, "range: must be LOW:HIGH"),
     ({"knob": "x"}, "knob: must be one of workers.count"),
-    ({"slo": "user_wait_s.p95=abc"}, "slo: must be OBJECTIVE=LIMIT"),
+    ({"slo2": "user_wait_s.p95=abc"}, "slo2: must be OBJECTIVE=LIMIT"),
     ({"scenario": "nope", "mode": "both"}, "mode: must be one of async, sync"),
 ])
 def test_planner_ignores_a_bad_link_with_a_message(params: dict, expected: str) -> None:
-    at = page("ui/pages/planner.py", **params)
+    at = page("ui/pages/planner.py", slo="user_wait_s.p95=2", **params)
     assert not at.exception
     assert len(at.error) == 1 and at.error[0].value.startswith("Link ignored: ")
     assert expected in at.error[0].value
@@ -119,3 +119,9 @@ def test_bad_load_sweep_settings_in_a_link_are_ignored_with_a_message() -> None:
     text = at.error[0].value
     assert text.startswith("Link ignored: ") and "sweep: must be one of arrivals.rate" in text
     assert "sweep_points: must be a whole number from 4 to 16, got '99'" in text
+
+
+def test_a_playground_link_left_in_the_address_is_not_a_planner_link() -> None:
+    at = page("ui/pages/planner.py", scenario="retry_storm", mode="both", reps="25", seed="7")
+    assert not at.exception and not at.error
+    assert at.radio(key="plan_mode").value == "async" and at.slider(key="plan_reps").value == 5
