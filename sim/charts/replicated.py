@@ -6,7 +6,8 @@ first run's chart when a configuration ran on several seeds.
   replications' shares; the curves lie on one fixed time grid, :data:`ECDF_GRID`), and the
   p50/p95/p99 over every user as mean ± half-width.
 - Over time: by arrival window, the p95 user wait and the share who gave up, mean and 95 % band
-  per window.
+  per window; throughput (responses per second) with its band, next to the mean arrival rate
+  and the mean rate of errors and time-outs.
 - Task fates and retries: bars of the mean count with 95 % error bars.
 
 Bands are translucent fills of the series' own colour (sync vermillion, async blue). Each
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from sim.charts.base import color_for, line, new_figure, say_empty, shade_faults, style
+from sim.charts.base import GREY, color_for, line, new_figure, say_empty, shade_faults, style
 from sim.charts.experiment import _band
 from sim.charts.response import MARKS
 from sim.charts.summaries import _s
@@ -141,12 +142,16 @@ def response_ecdf_reps(all_reps: Mapping[str, Replications], colors: Colors | No
     return fig
 
 
-def _windows(data: list[dict], key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _windows(data: list[dict], key: str, fill: float = np.nan
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and half-width per window; a replication that ended sooner counts ``fill`` in the
+    windows after its end (0 for a rate: nothing happened)."""
     width = data[0]["width"]
-    size = max(len(d[key]) for d in data)
-    matrix = np.full((len(data), size), np.nan)
+    size = max(len(d.get(key, [])) for d in data)
+    matrix = np.full((len(data), size), fill)
     for row, d in enumerate(data):
-        matrix[row, :len(d[key])] = [np.nan if v is None else v for v in d[key]]
+        values = d.get(key, [])
+        matrix[row, :len(values)] = [np.nan if v is None else v for v in values]
     mean, half = _pointwise(matrix)
     return (np.arange(size) + 0.5) * width, mean, half
 
@@ -155,10 +160,11 @@ def _banded_line(fig: go.Figure, x: np.ndarray, mean: np.ndarray, half: np.ndarr
                  name: str, color: str, dash: str, row: int, **kw: Any) -> None:
     keep = ~np.isnan(mean)
     x, mean, half = x[keep], mean[keep], np.nan_to_num(half[keep])
+    where = {"row": row, "col": 1} if row else {}  # row 0: a figure without subplots
     if half.any():
         fig.add_trace(_band(x, np.maximum(mean - half, 0), mean + half, color, f"{name} CI"),
-                      row=row, col=1)
-    fig.add_trace(line(x, mean, name, color, dash, legendgroup=name, **kw), row=row, col=1)
+                      **where)
+    fig.add_trace(line(x, mean, name, color, dash, legendgroup=name, **kw), **where)
 
 
 def over_time_reps(all_reps: Mapping[str, Replications], colors: Colors | None = None,
@@ -191,6 +197,35 @@ def over_time_reps(all_reps: Mapping[str, Replications], colors: Colors | None =
           f"share who gave up — {_reps_words(n)} band per window", "simulated time (s)", "")
     fig.update_yaxes(title_text="p95 user wait (s)", row=1, col=1)
     fig.update_yaxes(title_text="gave up (%)", range=[0, 104], row=2, col=1)
+    fig.update_layout(meta={"numbers": f"Mean of {n} replications with 95 % confidence "
+                                       "bands. " + "; ".join(words) + "."})
+    return shade_faults(fig, results) if results else fig
+
+
+def throughput_reps(all_reps: Mapping[str, Replications], colors: Colors | None = None,
+                    results: Any = None) -> go.Figure | None:
+    """Responses per second by window: mean and 95 % band per label, the mean arrival rate
+    and (where any) the mean rate of errors and time-outs."""
+    data = {label: d for label, r in all_reps.items() if (d := _curves(r, "over_time"))
+            and "completed" in d[0]}
+    if not data:
+        return None
+    fig, words = new_figure(), []
+    first = next(iter(data.values()))
+    x, mean, _half = _windows(first, "arriving", 0.0)
+    fig.add_trace(line(x, mean, "new requests arriving (mean)", GREY, "dot"))
+    for i, (label, d) in enumerate(data.items()):
+        color = _color(label, i, colors)
+        x, mean, half = _windows(d, "completed", 0.0)
+        _banded_line(fig, x, mean, half, label, color, "solid", 0)
+        words.append(f"{label}: highest mean throughput {np.nanmax(mean):.3g} responses/s")
+        x, mean, _half = _windows(d, "errors", 0.0)
+        if np.nanmax(mean, initial=0) > 0:
+            fig.add_trace(line(x, mean, f"{label}: errors and time-outs (mean)", color, "dot"))
+            words.append(f"{label}: up to {np.nanmax(mean):.3g} errors or time-outs/s")
+    n, width = len(first), first[0]["width"]
+    style(fig, f"Throughput: responses per second ({width:.3g}-s windows) — "
+          f"{_reps_words(n)} band per window", "simulated time (s)", "responses per second")
     fig.update_layout(meta={"numbers": f"Mean of {n} replications with 95 % confidence "
                                        "bands. " + "; ".join(words) + "."})
     return shade_faults(fig, results) if results else fig
@@ -264,8 +299,8 @@ def retries_reps(all_reps: Mapping[str, Replications], colors: Colors | None = N
 Builder = Callable[..., go.Figure | None]
 REPLICATED: dict[str, Builder] = {  # the single-run chart each one replaces
     "response_time_ecdf": response_ecdf_reps, "response_time_over_time": over_time_reps,
-    "task_fates": fates_reps, "retries": retries_reps,
+    "task_fates": fates_reps, "retries": retries_reps, "throughput": throughput_reps,
 }
 
 __all__ = ["REPLICATED", "fates_reps", "over_time_reps", "response_ecdf_reps",
-           "retries_reps"]
+           "retries_reps", "throughput_reps"]

@@ -8,7 +8,8 @@ frames never travel), so that the replications of a configuration line up point 
   the p50/p95/p99 over every user (None where never reached).
 - ``over_time``: by arrival window (the scenario's duration in :data:`BINS` windows, the same
   for every seed), the p95 user wait (everyone, until answered or gave up) and the share who
-  gave up.
+  gave up; and per window of the same width, new requests arriving, responses completed and
+  errors or time-outs per second (until the run ended).
 - ``fates``: how many tasks ended in each fate (:func:`sim.outcomes.task_fates`).
 
 All are plain lists, numbers and dicts, deterministic given the run, so they are identical
@@ -51,18 +52,38 @@ def _by_window(arrival: np.ndarray, values: np.ndarray, width: float, how: str
     return [None if pd.isna(v) else float(v) for v in full]
 
 
+def _rates(times: np.ndarray, width: float, until: float) -> list[float]:
+    """Events per second in each window from 0 to ``until`` (0 where none)."""
+    windows = max(int(np.ceil(until / width)), 1)
+    counts = np.bincount(np.floor(times[np.isfinite(times)] / width).astype(int),
+                         minlength=windows)
+    return (counts / width).tolist()
+
+
 def over_time(result: Any) -> dict[str, Any]:
-    """p95 user wait and the share who gave up, by arrival window (None: nobody arrived)."""
+    """p95 user wait and the share who gave up, by arrival window (None: nobody arrived);
+    arrivals, responses and errors per second, by window."""
     req, scenario = result.requests, result.scenario
     width = max(float(scenario.duration), 1e-9) / BINS
     if req.empty:
-        return {"width": width, "p95": [], "gave_up": []}
+        return {"width": width, "p95": [], "gave_up": [], "arriving": [], "completed": [],
+                "errors": []}
     end = float(result.summary["run"]["end_time_s"])
     arrival = req["arrival"].to_numpy()
     waits = user_wait_of(req, end, scenario.web.timeout)
     gone = gave_up(req).to_numpy(dtype=float)
+    fresh = ~req["client_retry"].to_numpy(dtype=bool) if "client_retry" in req else \
+        np.ones(len(req), dtype=bool)
+    outcome = req["outcome"].to_numpy()
+    ends = req["end"].to_numpy(dtype=float)
+    bad = np.isin(outcome, ["failed", "timed_out"])
+    limit = arrival + (scenario.web.timeout or np.inf)
+    error_at = np.where(outcome == "timed_out", np.fmin(ends, limit), ends)[bad]
     return {"width": width, "p95": _by_window(arrival, waits, width, "p95"),
-            "gave_up": _by_window(arrival, gone, width, "mean")}
+            "gave_up": _by_window(arrival, gone, width, "mean"),
+            "arriving": _rates(arrival[fresh], width, float(scenario.duration)),
+            "completed": _rates(ends[outcome == "completed"], width, end),
+            "errors": _rates(error_at, width, end)}
 
 
 def fates(result: Any) -> dict[str, int]:

@@ -10,7 +10,13 @@ import pytest
 from scipy import stats
 
 from sim import load_scenario
-from sim.charts.replicated import fates_reps, over_time_reps, response_ecdf_reps, retries_reps
+from sim.charts.replicated import (
+    fates_reps,
+    over_time_reps,
+    response_ecdf_reps,
+    retries_reps,
+    throughput_reps,
+)
 from sim.experiment import Replications
 from sim.experiment.curves import ECDF_GRID
 
@@ -34,7 +40,9 @@ def fake(mode: str, scale: float) -> Replications:
                               "within": within.tolist(),
                               "marks": {"p50": (k + 1) * scale, "p95": (k + 1) * scale
                                         if share >= 0.95 else None, "p99": None}},
-            "over_time": {"width": 1.0, "p95": [1.0 + k, 2.0 + k], "gave_up": [0.0, 0.1 * k]},
+            "over_time": {"width": 1.0, "p95": [1.0 + k, 2.0 + k], "gave_up": [0.0, 0.1 * k],
+                          "arriving": [10.0, 10.0], "completed": [k + 1.0, 8.0, 2.0][:k + 1],
+                          "errors": [0.0] * (k + 1)},
             "fates": {"succeeded first try": 10 * (k + 1), "failed: out of retries": k}})
         summaries.append({"run": {}, "tasks": {"retries": 3 * k}, "requests": {"retried": k}})
     return Replications(SCENARIO, mode, (1, 2, 3), tuple(summaries), tuple(curves))
@@ -82,3 +90,13 @@ def test_over_time_band_and_bars_use_the_same_interval() -> None:
         half_width([0.0, 3.0, 6.0]))
     for fig in (over, fates, retries):
         assert fig.layout.meta["numbers"].startswith("Mean of 3 replications with 95 %")
+
+
+def test_throughput_band_counts_a_replication_that_ended_sooner_as_zero() -> None:
+    fig = throughput_reps(REPS)
+    band = next(t for t in fig.data if t.fill == "toself" and t.name == "sync CI")
+    top = np.asarray(band.y[:len(band.y) // 2])
+    assert top[0] == pytest.approx(2.0 + half_width([1.0, 2.0, 3.0]))
+    assert top[2] == pytest.approx(2 / 3 + half_width([0.0, 0.0, 2.0]))  # reps 1, 2 ended
+    assert not any("errors" in (t.name or "") for t in fig.data)  # none: no line for them
+    assert fig.layout.meta["numbers"].startswith("Mean of 3 replications with 95 %")

@@ -65,7 +65,10 @@ def test_tasks_tab_has_error_bars_and_first_replication_charts_say_so() -> None:
     assert all("error_y" in t for t in retries["data"])
     at.session_state["pg_tab"] = "Throughput & queues"
     at.run()
-    assert any("first replication only" in c.value for c in at.caption)
+    assert any("first replication only" in c.value for c in at.caption)  # queues, busy
+    throughput = next(s for s in specs(at) if s["layout"]["title"]["text"].startswith("Thr"))
+    assert "mean of 3 replications" in throughput["layout"]["title"]["text"]
+    assert sum(t.get("fill") == "toself" for t in throughput["data"]) == 2
 
 
 def test_one_replication_keeps_the_single_run_charts() -> None:
