@@ -11,11 +11,14 @@ Each unit makes a bounded number of SimPy events and record rows, so a bound on 
   run that is certain to be too big is refused before it starts, with the reason; anything the
   estimate cannot foresee (redelivery loops, overload) stops at ``limits.max_events`` with a
   warning, like the overload bound.
+- :func:`experiment_plan` adds up the work plans of every run of an experiment (points × modes ×
+  replications) so an experiment too big for its bound (``MAX_EXPERIMENT_EVENTS`` from the
+  command line, a smaller one in the app) is refused before any run starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sim.capacity import expected_attempts
@@ -28,8 +31,16 @@ MIN_DRAIN_S = 600.0  # default drain limit: max(10 min, 10 × duration) lets any
 DRAIN_FACTOR = 10.0
 
 
+MAX_EXPERIMENT_EVENTS = 200_000_000  # ~2,000 CPU-s at ~100k events/s: half an hour of a core
+RUN_OVERHEAD_EVENTS = 2_000  # what setting up and summarising a run costs, in events (~20 ms)
+
+
 class RunRefused(ValueError):
     """A scenario that is valid but would exceed the work bound; the message says what to change."""
+
+
+class ExperimentRefused(RunRefused):
+    """An experiment whose runs together would exceed its work bound; one line, what to change."""
 
 
 def drain_limit(scenario: Scenario) -> float:
@@ -110,5 +121,41 @@ def attempts_per_request(scenario: Scenario) -> float:
                for svc in scenario.services)
 
 
-__all__ = ["ARRIVAL_BINS", "DRAIN_BINS", "RunRefused", "WorkPlan", "bin_ends", "drain_limit",
-           "expected_requests", "work_plan"]
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """The expected work of every run of an experiment and the bound it must stay under."""
+
+    runs: int
+    work: float  # expected requests + attempts, summed over every run
+    largest: float  # the expected work of its largest run
+    bound: float
+
+    def refusal(self, smaller: str) -> str | None:
+        """Why the experiment should not start, naming what to make ``smaller``, or None."""
+        if self.work <= self.bound:
+            return None
+        return (f"this experiment would take about {_millions(self.work)} events "
+                f"({self.runs:,} runs, the largest about {_millions(self.largest)}); the limit "
+                f"is {_millions(self.bound)}: {smaller}")
+
+
+def experiment_plan(runs: Iterable[tuple[Scenario, str]], reps: int,
+                    bound: float = MAX_EXPERIMENT_EVENTS) -> ExperimentPlan:
+    """The work of ``reps`` replications of each ``(scenario, mode)`` (each run also costs
+    ``RUN_OVERHEAD_EVENTS``: a grid of many tiny runs is not free); raises
+    :class:`RunRefused` (naming the run) when one of them alone is over its own bound."""
+    count, work, largest = 0, 0.0, 0.0
+    for scenario, mode in runs:
+        plan = work_plan(scenario, mode)
+        refusal = plan.refusal()
+        if refusal:
+            raise RunRefused(refusal)
+        count += reps
+        work += reps * (plan.expected + RUN_OVERHEAD_EVENTS)
+        largest = max(largest, plan.expected)
+    return ExperimentPlan(count, work, largest, bound)
+
+
+__all__ = ["ARRIVAL_BINS", "DRAIN_BINS", "MAX_EXPERIMENT_EVENTS", "RUN_OVERHEAD_EVENTS",
+           "ExperimentPlan", "ExperimentRefused", "RunRefused", "WorkPlan", "bin_ends",
+           "drain_limit", "expected_requests", "experiment_plan", "work_plan"]

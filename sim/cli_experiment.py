@@ -17,34 +17,50 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.experiment import BACKENDS, Options, Replications, capacity_plan, replicate_many, sweep
+from sim.experiment import (
+    BACKENDS,
+    MAX_REPS,
+    Options,
+    Replications,
+    capacity_plan,
+    replicate_many,
+    sweep,
+)
 from sim.experiment.spec import parse_range, parse_slo, parse_varies
 from sim.export import clean
 from sim.scenario import Scenario, ScenarioError, load_scenario, parse_assignment
 
+MAX_JOBS = 256  # local processes: more than any machine this runs on has cores
 SHOWN = ("user_wait_s.p95", "response_time_s.p95", "response_time_s.mean", "task_latency_s.p95",
          "queue_wait_s.mean", "throughput_rps")
 
 
-def jobs_value(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, got {text!r}")
-    return value
+def whole_number(high: int) -> Any:
+    """An argparse type: a whole number from 1 to ``high`` (the message gives the range)."""
+    def value_of(text: str) -> int:
+        try:
+            value = int(text) if len(text) < 20 else 0
+        except ValueError:
+            value = 0
+        if not 1 <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {high:,}, "
+                                             f"got {text[:20]!r}")
+        return value
+    return value_of
+
+
+jobs_value = whole_number(MAX_JOBS)
 
 
 def add_backend_options(parser: argparse.ArgumentParser, reps: int | None = 10) -> None:
     """--reps, --backend, --jobs, --scheduler (shared by sweep, plan and run)."""
-    parser.add_argument("--reps", type=jobs_value, default=reps,
+    parser.add_argument("--reps", type=whole_number(MAX_REPS), default=reps,
                         help="replications per setting (seeds seed, seed+1, ...; default "
                         + (f"{reps})" if reps else "one run)"))
     parser.add_argument("--backend", choices=list(BACKENDS), default=None,
                         help="where the runs go (default: processes; dask with --scheduler)")
     parser.add_argument("--jobs", type=jobs_value, default=None,
-                        help="local processes (default: one per core)")
+                        help=f"local processes (default: one per core; at most {MAX_JOBS})")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="Dask scheduler, e.g. tcp://127.0.0.1:8786 (implies --backend dask)")
 

@@ -2,16 +2,13 @@
 data of the charts across replications (:mod:`sim.charts.replicated`, drawn by
 :func:`ui.views.chart_tabs`), and, on Compare, whether A and B differ significantly.
 
-Every run of an experiment goes through one job cache shared by the app's sessions (a run is
-fully determined by its scenario, mode and seed, so sharing is safe): going back to a setting,
-or adding points to a sweep, reuses the runs already done. Progress shows with ``st.progress``.
+The replications run as an experiment of the session (:mod:`ui.experiment_guard`): bounded in
+work before they start, stopped on a rerun, a closed tab or the time budget (the replications
+every configuration finished are shown), through the job cache the app's sessions share.
 """
 
 from __future__ import annotations
 
-import pickle
-import zlib
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,13 +16,15 @@ import pandas as pd
 import streamlit as st
 
 from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
-from sim.experiment import Options, Replications, paired, replicate_many
+from sim.charts.palette import mode_of, run_colors
+from sim.experiment import Replications, paired, replicate_many
 from sim.experiment.curves import CHART_CURVES
-from sim.scenario import Scenario, ScenarioError
+from sim.scenario import Scenario
 from ui import state
+from ui.experiment_guard import run_experiment, show_stopped
+from ui.layout import kpi_columns
 
 MAX_REPS = state.MAX_REPS
-CACHE_RUNS = 10_000  # ~3 kB a result and ~3 kB a job (its scenario JSON): ~60 MB at most
 REPS_HELP = ("How many times to run each configuration, each time with new random traffic "
              "(seeds seed, seed+1, ...). With more than one, the key figures show the mean ± "
              "the half-width of its 95 % confidence interval, the response-time, over-time, "
@@ -35,36 +34,6 @@ REPS_HELP = ("How many times to run each configuration, each time with new rando
              "and say so.")
 
 
-class JobCache(OrderedDict):
-    """A bounded mapping of job -> result (the oldest entries go first). Results are kept
-    pickled and compressed: with the charts' curves one is ~27 kB as Python objects, ~3 kB
-    stored, so a full cache stays near ``CACHE_RUNS`` × (3 kB + the job's scenario JSON)."""
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, zlib.compress(pickle.dumps(value), 1))
-        while len(self) > CACHE_RUNS:
-            self.popitem(last=False)
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        stored = super().get(key)
-        return default if stored is None else pickle.loads(zlib.decompress(stored))
-
-
-@st.cache_resource(show_spinner=False)
-def job_cache() -> JobCache:
-    return JobCache()
-
-
-def options(label: str) -> tuple[Options, Any]:
-    """Options that report to a fresh progress bar (returned so it can be cleared)."""
-    bar = st.progress(0.0, text=label)
-
-    def show(done: int, total: int) -> None:
-        bar.progress(done / max(total, 1), text=f"{label} ({done}/{total} runs)")
-
-    return Options(backend="processes", progress=show, cache=job_cache()), bar
-
-
 def reps_control(key: str, container: Any = st) -> int:
     return int(container.slider("Replications", 1, MAX_REPS, key=key, help=REPS_HELP))
 
@@ -72,18 +41,20 @@ def reps_control(key: str, container: Any = st) -> int:
 def replicated(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int
                ) -> dict[str, Replications] | None:
     """Replications of each labelled configuration on the same seeds (None and a message on
-    the page when they cannot run)."""
-    opts, bar = options(f"Running {reps} replications")
-    try:
-        return replicate_many(dict(configs), reps, seed, curves=CHART_CURVES, options=opts)
-    except ScenarioError as exc:
-        st.error(f"This configuration is not valid: {exc}")
-    except Exception as exc:  # an engine bug must not show a traceback to a student
-        st.error(f"The replications stopped with an internal error ({type(exc).__name__}: "
-                 f"{exc}). Please report it together with the link of this page.")
-    finally:
-        bar.empty()
-    return None
+    the page when they cannot run; those every configuration finished, and a message, when
+    they were stopped: None when fewer than two)."""
+    outcome = run_experiment(
+        "set of replications", f"Running {reps} replications",
+        lambda opts: replicate_many(dict(configs), reps, seed, curves=CHART_CURVES,
+                                    options=opts),
+        lambda done: (f"Shown: the {_count(done)} of {reps} replications that finished."
+                      if _count(done) >= 2 else "Shown: the first run only."))
+    show_stopped(outcome.stopped)
+    return outcome.result if _count(outcome.result) >= 2 else None
+
+
+def _count(reps: Mapping[str, Replications] | None) -> int:
+    return len(next(iter(reps.values())).seeds) if reps else 0
 
 
 def _kpi_values(reps: Replications, get: Any) -> list[float | None]:
@@ -125,16 +96,20 @@ def ci_text(mean: float | None, half: float | None, unit: str) -> str:
 
 
 def kpi_rows(table: pd.DataFrame, titles: Mapping[str, str] | None = None,
-             baseline: str | None = None) -> None:
-    """A row of metrics per label: mean ± half-width, and against the baseline the paired
-    difference, greyed out when it is within the noise."""
+             baseline: str | None = None, modes: Mapping[str, str] | None = None) -> None:
+    """A row of metrics per label (after a square in the colour of its design, ``modes``):
+    mean ± half-width, and against the baseline the paired difference, greyed out when it is
+    within the noise."""
     labels = list(dict.fromkeys(table["label"]))
     base = baseline if baseline in labels else labels[0]
+    colors = run_colors({label: (modes or {}).get(label) or mode_of(label) for label in labels})
+    reps = len(table["values"].iloc[0])
     for label in labels:
-        st.markdown(f"**{(titles or {}).get(label, label)}** — mean ± 95 % CI over "
-                    f"{len(table['values'].iloc[0])} replications")
+        head, _, rest = (titles or {}).get(label, label).partition(" — ")
+        title = f"{head} — mean ± 95 % CI over {reps} replications" + (f"; {rest}" if rest
+                                                                         else "")
         part = table[table["label"] == label]
-        cols = st.columns(len(part))
+        cols = kpi_columns(title, len(part), colors[label])  # wraps, never "…" (ui.layout)
         for col, (_, row) in zip(cols, part.iterrows(), strict=True):
             delta, color = None, "off"
             if label != base:
@@ -181,8 +156,9 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
     all_reps = replicated(configs, reps, seed)
     if all_reps is None:
         return None
+    reps = _count(all_reps)  # fewer than asked for when they were stopped
     table = kpi_table(all_reps)
-    kpi_rows(table, titles)
+    kpi_rows(table, titles, modes={label: mode for label, (_sc, mode) in configs.items()})
     labels = list(all_reps)
     if compare and len(labels) == 2:
         with st.container(border=True):
@@ -201,10 +177,8 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
 __all__ = [
     "MAX_REPS",
     "ci_text",
-    "job_cache",
     "kpi_rows",
     "kpi_table",
-    "options",
     "replicated",
     "reps_control",
     "show",

@@ -1,5 +1,7 @@
 """The capacity planner's widgets and result: which knob, which objectives, and the answer of
-:func:`sim.experiment.capacity_plan` with every setting it tried."""
+:func:`sim.experiment.capacity_plan` with every setting it tried. The search runs as an
+experiment of the session (:mod:`ui.experiment_guard`): bounded before it starts, stopped on a
+rerun, a closed tab or the time budget, keeping the settings it had tried."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from sim.experiment import Plan, capacity_plan
-from sim.scenario import Scenario, ScenarioError
-from ui.experiments import options
+from sim.scenario import Scenario
+from ui.experiment_guard import Outcome, run_experiment, show_stopped
 
 KNOBS = {"workers.count": "Worker processes (workers.count)",
          "workers.concurrency": "Slots per worker (workers.concurrency)",
@@ -50,28 +52,31 @@ def objective(index: int, prefix: str) -> tuple[str, float]:
 
 
 def run_plan(scenario: Scenario, slo: dict[str, float], knob: str, low: int, high: int,
-             reps: int, mode: str) -> Plan | None:
-    """The plan with a progress bar; None (and a message) when it cannot run."""
-    opts, bar = options("Searching")
-    try:
-        return capacity_plan(scenario, slo, knob, (low, high), reps, mode, options=opts)
-    except ScenarioError as exc:
-        st.error(f"The planner cannot run this: {exc}")
-    finally:
-        bar.empty()
-    return None
+             reps: int, mode: str) -> Outcome[Plan]:
+    """The plan with a progress bar: its result (an incomplete plan when the search was
+    stopped, None when it could not run; the page says why) and the stop message."""
+    return run_experiment(
+        "search", "Searching",
+        lambda opts: capacity_plan(scenario, slo, knob, (low, high), reps, mode, options=opts),
+        lambda done: ("Shown: the settings it had finished." if done is not None else
+                      "No setting had finished."))
 
 
-def show_plan(plan: Plan, key: str) -> None:
-    """The answer in words, the chart of every setting tried, and the table behind it."""
+def show_plan(plan: Plan | None, key: str, stopped: str | None = None, note: str = "") -> None:
+    """The answer in words, the chart of every setting tried (``note``: its export caption),
+    and the table behind it (after the message of a stopped search)."""
     from sim.charts.experiment import plan_figure
     from ui.views import chart
 
+    show_stopped(stopped)
+    if plan is None:
+        return
     (st.success if plan.answer is not None else st.warning)(plan.sentence())
     if not plan.monotone:
         st.info("A smaller setting met the objectives where a larger one did not: the "
                 "figures are noisy here. Use more replications.")
-    chart(plan_figure(plan.points, plan.knob, plan.slo, plan.answer), "capacity_plan", key)
+    chart(plan_figure(plan.points, plan.knob, plan.slo, plan.answer), "capacity_plan", key,
+          note=note)
     st.dataframe(_table(plan), hide_index=True)
 
 

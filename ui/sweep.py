@@ -1,16 +1,20 @@
 """The load sweep tab: pick the setting on the x-axis, the figure to plot and the replications;
 the runs come from :func:`sim.experiment.load_sweep` (shorter runs, overload flagged by the
-engine) through the shared job cache, with a progress bar. Shows the metric with 95 % bands and
-the queueing-theory mean wait beside the simulated one."""
+engine) through the shared job cache, with a progress bar, as an experiment of the session
+(:mod:`ui.experiment_guard`: bounded before it starts; stopped on a rerun, a closed tab or the
+time budget, keeping the points that finished). Shows the metric with 95 % bands and the
+queueing-theory mean wait beside the simulated one."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from sim.experiment import load_sweep
+from sim.charts.captions import experiment_caption
+from sim.experiment import Options, Sweep, load_sweep
 from sim.experiment.load import POINTS, default_values
 from sim.scenario import Scenario, ScenarioError
-from ui.experiments import options
+from ui.experiment_guard import run_experiment, show_stopped
 from ui.knobs import BY_PATH
 from ui.state import decode_whole
 
@@ -114,25 +118,48 @@ def sweep_tab(scenario: Scenario, seed: int, prefix: str) -> None:
     stored = st.session_state.get(prefix + "sweep")
     if st.button("Run the load sweep", key=prefix + "run_sweep", type="primary",
                  help="Runs every point (runs done before are reused)."):
-        opts, bar = options("Load sweep")
-        try:
-            values = default_values(scenario, key, points)
-            result = load_sweep(scenario, key, values, reps, seed, "both", opts)
-            stored = st.session_state[prefix + "sweep"] = (token, result.summary)
-        except ScenarioError as exc:
-            st.error(f"This sweep is not valid: {exc}")
-        finally:
-            bar.empty()
-    if stored is not None and stored[0] == token:
-        summary = stored[1]
-        log = metric != "throughput_rps"
-        title = f"Load sweep: {METRICS[metric]} as {key} grows"
-        chart(sweep_figure(summary, key, metric, title, log_y=log), "load_sweep",
-              f"{prefix}sweep")
-        chart(theory_sweep_figure(summary, key), "load_sweep_theory", f"{prefix}sweep_theory")
-    elif stored is not None:
+        ran = _run(scenario, seed, key, points, reps)
+        if ran is not None:
+            stored = st.session_state[prefix + "sweep"] = (token, *ran)
+    if stored is None:
+        return
+    if stored[0] != token:
         st.info("The settings changed since the last sweep: run it again to update it "
                 "(runs already done are reused).")
+        return
+    _token, summary, stopped = stored
+    show_stopped(stopped)
+    if summary is not None:
+        log = metric != "throughput_rps"
+        title = f"Load sweep: {METRICS[metric]} as {key} grows"
+        note = experiment_caption({m: (scenario, m) for m in ("sync", "async")}, seed, reps,
+                                  f"{key} swept over {points} points")
+        chart(sweep_figure(summary, key, metric, title, log_y=log), "load_sweep",
+              f"{prefix}sweep", note=note)
+        chart(theory_sweep_figure(summary, key), "load_sweep_theory", f"{prefix}sweep_theory",
+              note=note)
+
+
+def _run(scenario: Scenario, seed: int, key: str, points: int, reps: int
+         ) -> tuple[pd.DataFrame | None, str | None] | None:
+    """Run the sweep: (its summary, None), or (the finished points' summary or None, the
+    message) when it was stopped; None when it could not run (the page says why)."""
+    values: list = []
+
+    def start(opts: Options) -> Sweep:
+        values.extend(default_values(scenario, key, points))
+        return load_sweep(scenario, key, values, reps, seed, "both", opts)
+
+    def kept(done: Sweep | None) -> str:
+        if done is None:
+            return "No point had finished."
+        return f"Shown: the {done.summary[key].nunique()} of {len(values)} points that finished."
+
+    outcome = run_experiment("load sweep", "Load sweep", start, kept)
+    if outcome.result is None and not outcome.stopped:
+        return None
+    summary = None if outcome.result is None else outcome.result.summary
+    return summary, outcome.stopped
 
 
 __all__ = ["METRICS", "from_link", "link_params", "sweep_tab", "x_keys"]

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from sim.charts.before import with_before
-from sim.charts.captions import caption_text, with_caption
+from sim.charts.captions import experiment_caption, with_caption
 from sim.charts.export import (
     ExportUnavailable,
     browser_path,
@@ -126,12 +126,21 @@ def _image(fig: Any, fmt: str) -> bytes:
         return f"{exc}\n".encode()
 
 
+def exported_figure(fig: Any, results: Mapping[str, Result] | None = None, note: str = ""
+                    ) -> Any:
+    """What a download holds: ``fig`` with its caption line (of ``results``, or ``note`` for an
+    experiment's chart: replications, a sweep, the planner)."""
+    if note:
+        return caption(fig, f"{note} · Async Lab {version()}")
+    return with_caption(fig, results, version()) if results else fig
+
+
 def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = None,
-          export_caption: str | None = None) -> None:
+          note: str = "") -> None:
     """A chart and, under it, PNG / SVG / HTML downloads of the very same figure (with a caption
-    line naming the scenario, runs, seed and changed settings of ``results``, or
-    ``export_caption``). The chart's key numbers, in words, are its text alternative and sit
-    behind an "In numbers" button."""
+    line naming the scenario, runs, seed and changed settings of ``results``, or ``note`` for an
+    experiment's chart). The chart's key
+    numbers, in words, are its text alternative and sit behind an "In numbers" button."""
     words = summary(name, results or {}, fig)
     alt = f"Chart: {full_title(fig)}. {words}"
     st.plotly_chart(fig, width="stretch", theme=None, config=PLOT_CONFIG, key=f"chart_{key}",
@@ -141,9 +150,7 @@ def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = 
         "install chromium (apt-get install -y chromium). HTML export works."
 
     def exported() -> Any:
-        if export_caption is not None:
-            return caption(fig, export_caption)
-        return with_caption(fig, results, version()) if results else fig
+        return exported_figure(fig, results, note)
 
     with st.container(horizontal=True, gap="small"):  # buttons keep their width, then wrap
         for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
@@ -230,10 +237,9 @@ def replicated_chart(name: str, key: str, results: Mapping[str, Result],
     if fig is None:
         return False
     seeds = next(iter(replicated.values())).seeds
-    text = caption_text(results, version()).replace(
-        f" · seed {seeds[0]} · ", f" · seeds {seeds[0]}–{seeds[-1]}: mean of {len(seeds)} "
-        "replications, 95 % confidence intervals · ", 1)
-    chart(fig, f"{name}_reps", f"{key}_{name}_reps", results, export_caption=text)
+    note = experiment_caption({label: (r.scenario, r.mode) for label, r in replicated.items()},
+                              seeds[0], len(seeds), "means with 95 % confidence intervals")
+    chart(fig, f"{name}_reps", f"{key}_{name}_reps", results, note=note)
     st.caption(f"Mean over {len(seeds)} replications (seeds {seeds[0]}–{seeds[-1]}) with the "
                "95 % confidence interval of the mean (Student t) as a translucent band or "
                "error bars" + (": at each response time, the interval of the replications' "

@@ -18,8 +18,9 @@ plan.answer, plan.points
 ```
 """
 
-from sim.experiment.backends import BACKENDS, BackendError, Job, execute
+from sim.experiment.backends import BACKENDS, BackendError, ExperimentStopped, Job, execute
 from sim.experiment.core import (
+    MAX_REPS,
     Options,
     Replications,
     Sweep,
@@ -32,7 +33,8 @@ from sim.experiment.plan import Plan, capacity_plan
 from sim.experiment.stats import CONFIDENCE, Difference, Interval, flatten, interval, paired
 
 __all__ = [
-    "BACKENDS", "CONFIDENCE", "BackendError", "Difference", "Interval", "Job", "Options", "Plan",
+    "BACKENDS", "CONFIDENCE", "MAX_REPS", "BackendError", "Difference", "ExperimentStopped",
+    "Interval", "Job", "Options", "Plan",
     "Replications", "Sweep", "capacity_plan", "default_values", "execute", "flatten",
     "interval", "load_sweep", "paired", "replicate", "replicate_many", "sweep", "sweep_rates",
 ]

@@ -7,6 +7,12 @@ process that ran the simulation, so a sweep of thousands of runs needs little me
 run is deterministic given its scenario and seed, so the summaries are identical, bit for bit,
 whichever backend ran them. Progress is reported as ``progress(done, total)``.
 
+An experiment can be stopped from outside: ``should_stop()`` (the caller's: a session that
+changed or left, a time budget) is asked between runs, a few times a second while runs are out,
+and inside a run done here. When it gives a reason, nothing more is started, the runs under way
+are ended (local worker processes are terminated, Dask futures cancelled) and
+:class:`ExperimentStopped` carries the reason and every result that had finished.
+
 - ``serial``: one run after the other, here.
 - ``processes``: :class:`concurrent.futures.ProcessPoolExecutor` over the machine's cores (the
   default). Workers are forked (or come from a fork server in a threaded program such as the
@@ -24,19 +30,36 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, MutableMapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 Progress = Callable[[int, int], None]
+StopCheck = Callable[[], "str | None"]
+POLL_S = 0.2  # how often a stop check is asked while runs are out in other processes
 QUANTILES = np.linspace(0.0, 1.0, 101)  # the curve of a distribution: its percentiles 0..100
 CONNECT_TIMEOUT_S = 5  # an unreachable scheduler is reported after this long
 
 
 class BackendError(ValueError):
     """A backend that cannot run (unknown name, unreachable scheduler); one line."""
+
+
+class ExperimentStopped(RuntimeError):
+    """An experiment stopped by its caller's ``should_stop``: the reason, and the results of the
+    jobs that had finished (None for the others, in the order of the jobs)."""
+
+    def __init__(self, reason: str, results: Sequence[dict[str, Any] | None] = (),
+                 partial: Any = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.results = list(results)
+        self.partial = partial  # what the experiment made of the finished runs, if anything
+
+    def with_partial(self, partial: Any) -> ExperimentStopped:
+        return ExperimentStopped(self.reason, self.results, partial)
 
 
 @dataclass(frozen=True)
@@ -67,13 +90,13 @@ CURVES: dict[str, Callable[[Any], np.ndarray]] = {"response_time_s": _response_t
                                                   "user_wait_s": _user_waits}
 
 
-def run_job(job: Job) -> dict[str, Any]:
+def run_job(job: Job, should_stop: StopCheck | None = None) -> dict[str, Any]:
     """Run one job (in whatever process): its summary and the requested quantile curves."""
     from sim.experiment.curves import SHAPES
     from sim.runner import run
     from sim.scenario import from_dict
 
-    result = run(from_dict(json.loads(job.scenario_json)), job.mode, job.seed)
+    result = run(from_dict(json.loads(job.scenario_json)), job.mode, job.seed, should_stop)
     out: dict[str, Any] = {"summary": result.summary}
     if job.curves:
         out["curves"] = {}
@@ -105,18 +128,57 @@ def longest_first(jobs: Sequence[Job]) -> list[int]:
     return sorted(range(len(jobs)), key=lambda i: -costs[i])
 
 
-def _serial(jobs: Sequence[Job], done: Callable[[int, dict], None], **_: Any) -> None:
+class _Stop(Exception):
+    """Raised inside a backend when the caller's stop check gave a reason."""
+
+
+def _check(should_stop: StopCheck | None) -> None:
+    reason = should_stop() if should_stop is not None else None
+    if reason:
+        raise _Stop(reason)
+
+
+def _serial(jobs: Sequence[Job], done: Callable[[int, dict], None],
+            should_stop: StopCheck | None = None, **_: Any) -> None:
+    from sim.runner import RunStopped
+
     for i, job in enumerate(jobs):
-        done(i, run_job(job))
+        _check(should_stop)
+        try:
+            result = run_job(job, should_stop)
+        except RunStopped as exc:
+            raise _Stop(str(exc)) from None
+        done(i, result)
 
 
 def _processes(jobs: Sequence[Job], done: Callable[[int, dict], None],
-               workers: int | None = None, **_: Any) -> None:
+               workers: int | None = None, should_stop: StopCheck | None = None,
+               **_: Any) -> None:
     count = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    with ProcessPoolExecutor(max_workers=count, mp_context=_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=_context())
+    finished = False
+    try:
         futures = {pool.submit(run_job, jobs[i]): i for i in longest_first(jobs)}
-        for future in as_completed(futures):
-            done(futures[future], future.result())
+        pending = set(futures)
+        while pending:
+            ready, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            for future in ready:
+                done(futures[future], future.result())
+            _check(should_stop)
+        finished = True
+    finally:  # stopped, failed or interrupted: end the runs under way, start no more
+        pool.shutdown(wait=True) if finished else _end(pool)
+
+
+def _end(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and terminate the worker processes (their runs with them)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -131,7 +193,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def _dask(jobs: Sequence[Job], done: Callable[[int, dict], None],
-          scheduler: Any = None, **_: Any) -> None:
+          scheduler: Any = None, should_stop: StopCheck | None = None, **_: Any) -> None:
     from dask.distributed import Client
     from dask.distributed import as_completed as dask_completed
 
@@ -149,9 +211,14 @@ def _dask(jobs: Sequence[Job], done: Callable[[int, dict], None],
         order = longest_first(jobs)
         futures = client.map(run_job, [jobs[i] for i in order], pure=False)
         index = {future.key: i for future, i in zip(futures, order, strict=True)}
-        for future, result in dask_completed(futures, with_results=True, loop=client.loop):
-            done(index[future.key], result)
-            future.release()
+        try:
+            for future, result in dask_completed(futures, with_results=True, loop=client.loop):
+                done(index[future.key], result)
+                future.release()
+                _check(should_stop)
+        except BaseException:
+            client.cancel(futures)  # runs already on a worker finish there, unseen
+            raise
     finally:
         if own:
             client.close()
@@ -163,12 +230,14 @@ BACKENDS: dict[str, Callable[..., None]] = {"serial": _serial, "processes": _pro
 
 def execute(jobs: Sequence[Job], backend: str = "processes", *, workers: int | None = None,
             scheduler: Any = None, progress: Progress | None = None,
-            cache: MutableMapping[Job, dict] | None = None) -> list[dict[str, Any]]:
+            cache: MutableMapping[Job, dict] | None = None,
+            should_stop: StopCheck | None = None) -> list[dict[str, Any]]:
     """Run every job on ``backend``; results in the order of ``jobs``.
 
     ``cache`` (any mapping) is read before running and filled after: a job already in it is
     not run again. ``progress(done, total)`` is called after each job (cached ones count as
-    done at once)."""
+    done at once). When ``should_stop()`` gives a reason, raises :class:`ExperimentStopped`
+    with the results that had finished (they are in ``cache`` too)."""
     if backend not in BACKENDS:
         raise BackendError(f"--backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
     total = len(jobs)
@@ -194,9 +263,13 @@ def execute(jobs: Sequence[Job], backend: str = "processes", *, workers: int | N
 
     if todo:
         run_on = _serial if len(todo) == 1 and backend == "processes" else BACKENDS[backend]
-        run_on([jobs[i] for i in todo], done, workers=workers, scheduler=scheduler)
+        try:
+            run_on([jobs[i] for i in todo], done, workers=workers, scheduler=scheduler,
+                   should_stop=should_stop)
+        except _Stop as exc:
+            raise ExperimentStopped(str(exc), results) from None
     return [r for r in results if r is not None]
 
 
-__all__ = ["BACKENDS", "CURVES", "QUANTILES", "BackendError", "Job", "Progress", "execute",
-           "run_job"]
+__all__ = ["BACKENDS", "CURVES", "QUANTILES", "BackendError", "ExperimentStopped", "Job",
+           "Progress", "StopCheck", "execute", "run_job"]

@@ -10,40 +10,63 @@ A point is flagged ``overloaded`` from structured fields, never from warning tex
 replication stopped at the overload bound (``summary["run"]["overloaded"]``), or a tier is
 offered at least its capacity (:func:`sim.capacity.steady_load` ≥ 1: its queue grows without
 bound even when the run ends before reaching the bound).
+
+Before any run, the experiment's expected work (every run's :func:`sim.bounds.work_plan`, added
+up) is checked against ``Options.max_work`` (:class:`sim.bounds.ExperimentRefused`, one line
+saying what to make smaller), and the number of runs against ``MAX_RUNS`` before the grid is
+built. An experiment stopped by ``Options.should_stop`` raises
+:class:`sim.experiment.backends.ExperimentStopped` whose ``partial`` holds what finished: the
+replications on the seeds every configuration finished, the sweep's complete points.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from sim.bounds import MAX_EXPERIMENT_EVENTS, ExperimentRefused, experiment_plan
 from sim.capacity import steady_load
-from sim.experiment.backends import Job, Progress, execute
+from sim.experiment.backends import ExperimentStopped, Job, Progress, StopCheck, execute
 from sim.experiment.stats import CONFIDENCE, Interval, flatten, interval, lookup
 from sim.prediction import prediction
 from sim.runner import MODES
 from sim.scenario import Scenario, ScenarioError, apply_overrides
 
 MAX_RUNS = 100_000  # a grid this large is a typo, not an experiment
+MAX_REPS = 1000  # replications per setting: the interval narrows as 1/sqrt(reps), 1000 is plenty
+CLI_SMALLER = "use fewer replications (--reps) or values (--vary), or shorten duration"
 
 
 @dataclass(frozen=True)
 class Options:
-    """How to execute: backend name, worker count, Dask scheduler, progress, result cache."""
+    """How to execute: backend name, worker count, Dask scheduler, progress, result cache; the
+    stop check and the work bound of the whole experiment (and what to tell a user who is
+    over it)."""
 
     backend: str = "processes"
     workers: int | None = None
     scheduler: Any = None
     progress: Progress | None = None
     cache: MutableMapping[Job, dict] | None = None
+    should_stop: StopCheck | None = None
+    max_work: float = MAX_EXPERIMENT_EVENTS
+    smaller: str = CLI_SMALLER
 
     def run(self, jobs: Sequence[Job]) -> list[dict[str, Any]]:
         return execute(jobs, self.backend, workers=self.workers, scheduler=self.scheduler,
-                       progress=self.progress, cache=self.cache)
+                       progress=self.progress, cache=self.cache, should_stop=self.should_stop)
+
+    def check_work(self, runs: Iterable[tuple[Scenario, str]], reps: int) -> None:
+        """Refuse (:class:`ExperimentRefused`) ``reps`` runs of each configuration when they
+        would do more work than ``max_work`` together."""
+        refusal = experiment_plan(runs, reps, self.max_work).refusal(self.smaller)
+        if refusal:
+            raise ExperimentRefused(refusal)
 
 
 @dataclass(frozen=True)
@@ -91,11 +114,13 @@ class Replications:
 
 def seeds_for(scenario: Scenario, reps: int, seed: int | None = None) -> tuple[int, ...]:
     """``reps`` consecutive seeds from ``seed`` (default: the scenario's)."""
-    if not isinstance(reps, int) or reps < 1:
-        raise ScenarioError(f"--reps: must be a whole number ≥ 1, got {reps!r}")
+    if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= MAX_REPS:
+        raise ScenarioError(f"--reps: must be a whole number from 1 to {MAX_REPS}, "
+                            f"got {reps!r}")
     first = scenario.seed if seed is None else int(seed)
-    if first < 0:
-        raise ScenarioError(f"--seed: must be a whole number ≥ 0, got {first}")
+    if not 0 <= first <= 2**63 - reps:
+        raise ScenarioError(f"--seed: must be a whole number from 0 to 2**63 - reps, "
+                            f"got {first}")
     return tuple(range(first, first + reps))
 
 
@@ -121,13 +146,30 @@ def replicate_many(configs: Mapping[str, tuple[Scenario, str]], reps: int = 10,
     same seeds (the first configuration's scenario seed by default), in one batch of jobs."""
     first = next(iter(configs.values()))[0]
     seeds = seeds_for(first, reps, seed)
-    jobs = [Job(sc.model_dump_json(), check_mode(mode), s, tuple(curves))
+    options = options or Options()
+    options.check_work(((sc, check_mode(mode)) for sc, mode in configs.values()), reps)
+    jobs = [Job(sc.model_dump_json(), mode, s, tuple(curves))
             for sc, mode in configs.values() for s in seeds]
-    results = (options or Options()).run(jobs)
+    try:
+        results = options.run(jobs)
+    except ExperimentStopped as stop:
+        raise stop.with_partial(_replications(configs, seeds, stop.results)) from None
+    return _replications(configs, seeds, results)
+
+
+def _replications(configs: Mapping[str, tuple[Scenario, str]], seeds: tuple[int, ...],
+                  results: Sequence[dict[str, Any] | None]) -> dict[str, Replications] | None:
+    """The replications of every configuration on the seeds that all of them finished (None
+    when there is no such seed)."""
+    n = len(seeds)
+    keep = [k for k in range(n) if all(results[i * n + k] is not None for i in range(len(configs)))]
+    if not keep:
+        return None
     out = {}
     for i, (label, (sc, mode)) in enumerate(configs.items()):
-        part = results[i * len(seeds):(i + 1) * len(seeds)]
-        out[label] = Replications(sc, mode, seeds, tuple(r["summary"] for r in part),
+        part = [results[i * n + k] for k in keep]
+        out[label] = Replications(sc, mode, tuple(seeds[k] for k in keep),
+                                  tuple(r["summary"] for r in part),
                                   tuple(r.get("curves", {}) for r in part))
     return out
 
@@ -162,9 +204,7 @@ def grid(scenario: Scenario, vary: Mapping[str, Sequence[Any]]
     """Every combination of the varied keys with its validated scenario (errors name the key)."""
     if not vary:
         return [({}, scenario)]
-    for key, values in vary.items():
-        if not list(values):
-            raise ScenarioError(f"--vary {key}: no values to try")
+    _check_runs(vary, 1, 1)
     combos = [dict(zip(vary, combo, strict=True)) for combo in itertools.product(*vary.values())]
     return [(combo, apply_overrides(scenario, combo)) for combo in combos]
 
@@ -176,14 +216,42 @@ def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]],
     mode, ``reps`` replications each, the same seeds everywhere."""
     seeds = seeds_for(scenario, reps, seed)
     mode_list = modes_of(modes, scenario)
+    _check_runs(vary, len(mode_list), len(seeds))  # before the grid is built
     points = grid(scenario, vary)
-    total = len(points) * len(mode_list) * len(seeds)
-    if total > MAX_RUNS:
-        raise ScenarioError(f"--vary: {total:,} runs is more than {MAX_RUNS:,}; use fewer "
-                            f"values or replications")
+    options = options or Options()
+    options.check_work(((sc, mode) for _combo, sc in points for mode in mode_list), len(seeds))
     jobs = [Job(sc.model_dump_json(), mode, s)
             for _combo, sc in points for mode in mode_list for s in seeds]
-    results = (options or Options()).run(jobs)
+    try:
+        results = options.run(jobs)
+    except ExperimentStopped as stop:  # keep the points whose every run finished
+        group = len(mode_list) * len(seeds)
+        chunks = [(p, stop.results[i * group:(i + 1) * group]) for i, p in enumerate(points)]
+        done = [(p, rs) for p, rs in chunks if all(r is not None for r in rs)]
+        partial = _sweep(scenario, vary, [p for p, _rs in done], mode_list, seeds,
+                         [r for _p, rs in done for r in rs], confidence) if done else None
+        raise stop.with_partial(partial) from None
+    return _sweep(scenario, vary, points, mode_list, seeds, results, confidence)
+
+
+def _check_runs(vary: Mapping[str, Sequence[Any]], modes: int, reps: int) -> None:
+    """At most ``MAX_RUNS`` runs, counted before a single scenario is built."""
+    for key, values in vary.items():
+        if not list(values):
+            raise ScenarioError(f"--vary {key}: no values to try")
+    points = math.prod(len(list(values)) for values in vary.values())
+    total = points * modes * reps
+    if total > MAX_RUNS:
+        raise ScenarioError(f"--vary: {points:,} points × {modes} mode(s) × {reps} "
+                            f"replication(s) is {total:,} runs; the most is {MAX_RUNS:,}: use "
+                            f"fewer values (--vary) or replications (--reps)")
+
+
+def _sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]],
+           points: list[tuple[dict[str, Any], Scenario]], mode_list: tuple[str, ...],
+           seeds: tuple[int, ...], results: Sequence[dict[str, Any]],
+           confidence: float) -> Sweep:
+    """The sweep of ``points`` from their results (in job order)."""
     rows, k = [], 0
     for combo, sc in points:
         for mode in mode_list:
@@ -228,5 +296,5 @@ def aggregate(frame: pd.DataFrame, keys: list[str], points: list[tuple[dict, Sce
     return pd.DataFrame(rows)
 
 
-__all__ = ["MAX_RUNS", "Options", "Replications", "Sweep", "aggregate", "grid", "modes_of",
-           "replicate", "replicate_many", "seeds_for", "sweep"]
+__all__ = ["MAX_REPS", "MAX_RUNS", "Options", "Replications", "Sweep", "aggregate", "grid",
+           "modes_of", "replicate", "replicate_many", "seeds_for", "sweep"]

@@ -10,6 +10,12 @@ the gap between the largest failing and the smallest passing value until they ar
 The answer's neighbour below has therefore been run and failed: the boundary is checked, not
 inferred. Points that break the monotone assumption are reported. Every setting tried comes back
 for the chart. All settings run on the same seeds (common random numbers).
+
+The search's work is bounded before it starts: at most ``steps`` settings (the top, the bottom
+and one per halving) × ``reps`` runs, each with the work plan of the scenario at the top of the
+range. A search stopped from outside (``Options.should_stop``) raises
+:class:`sim.experiment.backends.ExperimentStopped` with the settings it had finished as an
+incomplete :class:`Plan` (``complete=False``: no answer, only the best setting seen so far).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiment.backends import ExperimentStopped
 from sim.experiment.core import Options, Replications, replicate
 from sim.experiment.stats import CONFIDENCE
 from sim.scenario import Scenario, ScenarioError, apply_overrides
@@ -40,10 +47,18 @@ class Plan:
     answer: float | int | None
     points: pd.DataFrame
     monotone: bool
+    complete: bool = True  # False: the search was stopped before it found the answer
 
     def sentence(self) -> str:
         """The answer in words."""
         goals = " and ".join(f"{k} ≤ {v:g}" for k, v in self.slo.items())
+        if not self.complete:
+            passing = self.points.loc[self.points["meets"], "value"]
+            best = (f"the smallest that met {goals} was {self.knob} = {passing.min():g} (the "
+                    f"answer is at most that)" if len(passing) else
+                    f"none met {goals}")
+            return (f"The search stopped before it finished: of the {len(self.points)} "
+                    f"settings tried, {best}.")
         if self.answer is None:
             return (f"No {self.knob} from {self.low:g} to {self.high:g} meets {goals} "
                     f"({self.mode}, upper {CONFIDENCE:.0%} confidence bound).")
@@ -104,6 +119,11 @@ def capacity_plan(scenario: Scenario, slo: Mapping[str, float], knob: str = "wor
         raise ScenarioError(f"--range: LOW must be below HIGH, got {range[0]}:{range[1]}")
     options = options or Options()
     steps = (math.ceil(math.log2(high - low)) if whole else int(math.log2(FLOAT_STEPS))) + 2
+    try:
+        top = apply_overrides(scenario, {knob: high})
+    except ScenarioError as exc:
+        raise ScenarioError(f"--range {range[0]:g}:{range[1]:g}: {exc}") from None
+    options.check_work([(top, mode)] * steps, reps)
     rows: list[dict[str, Any]] = []
 
     def check(value: Any) -> bool:
@@ -119,8 +139,14 @@ def capacity_plan(scenario: Scenario, slo: Mapping[str, float], knob: str = "wor
         return rows[-1]["meets"]
 
     answer: Any = None
-    if check(high):
-        answer = low if check(low) else _bisect(check, low, high, whole)
+    try:
+        if check(high):
+            answer = low if check(low) else _bisect(check, low, high, whole)
+    except ExperimentStopped as stop:  # keep the settings that were finished
+        points = pd.DataFrame(rows).sort_values("value").reset_index(drop=True) if rows \
+            else None
+        raise stop.with_partial(None if points is None else Plan(
+            knob, dict(slo), mode, low, high, None, points, _monotone(points), False)) from None
     if options.progress is not None:
         options.progress(1, 1)
     points = pd.DataFrame(rows).sort_values("value").reset_index(drop=True)

@@ -19,7 +19,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 CONFIDENCE = 0.95
 SKIPPED_SECTIONS = ("mode", "warnings", "faults", "scenario")  # text, lists of windows
@@ -77,6 +76,8 @@ class Interval:
 @lru_cache(maxsize=256)
 def t_quantile(n: int, confidence: float = CONFIDENCE) -> float:
     """Student t quantile for a two-sided interval from ``n`` observations."""
+    from scipy import stats as scipy_stats  # here: importing it costs ~1 s a command needs not
+
     return float(scipy_stats.t.ppf(0.5 + confidence / 2, n - 1))
 
 

@@ -1,15 +1,18 @@
 """A real server under hostile links (Playwright + Chromium).
 
 1. One session opens a link with a YAML alias bomb while a second session loads the Playground:
-   the second draws its chart within 15 s, the first says "Link ignored", and the server's
-   memory stays under 600 MB the whole time.
+   the second draws its chart as fast as beside an ordinary student (the issue's target: within
+   15 s), the first says "Link ignored", and the server's memory stays under 600 MB the whole
+   time. The seconds and megabytes go to ``out/hostile_timings.json``.
 2. A session starts a long run (a valid link: 10,000 requests/s on 1,000 workers) and closes
    its tab: the run stops (the server's CPU goes quiet) and its memory returns near idle.
-Figures are printed; only the bounds of the issue are asserted.
+Figures are printed; the timings are asserted only as ratios measured in the same test.
 """
 
 from __future__ import annotations
 
+import json
+import statistics
 import threading
 import time
 import urllib.parse
@@ -25,6 +28,10 @@ pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium")]
 psutil = pytest.importorskip("psutil")
 CHART = ".js-plotly-plot .main-svg"
+ROUNDS = 3  # each: the page alone, beside another student, beside the bomb link
+NOISE = 1.5  # how much slower than beside a student still counts as "the same" on a busy box
+HANG_GUARD_MS = 120_000  # a page that never draws fails here instead of hanging the suite
+OUT = Path(__file__).resolve().parents[2] / "out" / "hostile_timings.json"
 QUIET = 0.05  # share of a core an idle Streamlit server stays under
 LONG_RUN = urllib.parse.urlencode({"mode": "async", "arrivals.rate": 10_000, "web.workers": 500,
                                    "workers.count": 1000, "workers.concurrency": 16})
@@ -68,36 +75,78 @@ def patient_server() -> Iterator[str]:
     yield from streamlit_server("app.py", env={"ASYNC_LAB_RUN_BUDGET_S": "900"})
 
 
+def chart_after(page, url: str, others: list) -> float:
+    """Seconds from navigation until ``page`` draws its first chart, while each of ``others``
+    (page, url) opens its own link at the same moment."""
+    for other, link in others:
+        other.goto(link, wait_until="commit")
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(CHART, timeout=HANG_GUARD_MS)
+    return time.perf_counter() - t0
+
+
+def server_cpu_s(proc, page, url: str, ready: str) -> float:
+    """CPU seconds the server spends on one session opening ``url`` until ``ready`` (a JS
+    condition) holds in its page and the server is quiet again."""
+    before = sum(proc.cpu_times()[:2])
+    page.goto(url)
+    page.wait_for_function(ready, timeout=HANG_GUARD_MS)
+    while cpu_share(proc, 0.5) > QUIET:
+        pass
+    return sum(proc.cpu_times()[:2]) - before - 0.5 * QUIET
+
+
 def test_a_bomb_link_leaves_the_server_answering_others(server: str) -> None:
+    """A student's Playground beside the bomb link takes no longer than beside another
+    student's ordinary Playground (the same page the bomb link falls back to), measured in
+    rounds on the same server; the figures go to out/hostile_timings.json."""
     from playwright.sync_api import sync_playwright
 
     bomb_link = f"{server}/?" + urllib.parse.urlencode({"arrivals.rate": flow_bomb(9)})
     assert len(bomb_link) < 2000
+    times: dict[str, list[float]] = {"alone": [], "beside_a_student": [], "beside_the_bomb": []}
     with Memory(SERVER_PIDS[server]) as memory, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        warm = browser.new_context().new_page()  # the first load also warms the server
-        t0 = time.perf_counter()
-        warm.goto(server)
-        warm.wait_for_selector(CHART, timeout=120_000)
-        alone = time.perf_counter() - t0
-        warm.context.close()
-        attacker = browser.new_context().new_page()
-        student = browser.new_context().new_page()
-        attacker.goto(bomb_link)
-        t0 = time.perf_counter()
-        student.goto(server)
-        # 15 s (the issue's bound); on a machine so loaded that one page alone takes longer,
-        # twice that page's own time
-        student.wait_for_selector(CHART, timeout=1000 * max(15, 2 * alone))
-        took = time.perf_counter() - t0
-        attacker.wait_for_function("() => document.body.innerText.includes('Link ignored')",
-                                   timeout=15_000)
-        text = attacker.inner_text("body")
+
+        def fresh():
+            return browser.new_context().new_page()
+
+        chart_after(fresh(), server, [])  # the first load warms the server
+        proc = psutil.Process(SERVER_PIDS[server])
+        has_chart = f"() => document.querySelector('{CHART}') !== null"
+        cpu = {"plain_session": server_cpu_s(proc, fresh(), server, has_chart),
+               "bomb_session": server_cpu_s(proc, fresh(), bomb_link,
+                                            "() => document.body.innerText.includes("
+                                            "'Link ignored') && " + has_chart[6:])}
+        texts = []
+        for _ in range(ROUNDS):
+            times["alone"].append(chart_after(fresh(), server, []))
+            times["beside_a_student"].append(chart_after(fresh(), server, [(fresh(), server)]))
+            attacker = fresh()
+            times["beside_the_bomb"].append(chart_after(fresh(), server, [(attacker, bomb_link)]))
+            attacker.wait_for_function("() => document.body.innerText.includes('Link ignored')",
+                                       timeout=HANG_GUARD_MS)
+            texts.append(attacker.inner_text("body"))
+            for context in browser.contexts:
+                context.close()
         browser.close()
-    print(f"second session's chart after {took:.1f} s (alone: {alone:.1f} s); server peak RSS "
-          f"{memory.peak:.0f} MB")
-    assert "YAML anchors" in text and "lol" not in text
+    figures = {name: round(statistics.median(values), 2) for name, values in times.items()}
+    record = {"seconds": {k: [round(v, 2) for v in vs] for k, vs in times.items()},
+              "median_s": figures, "server_peak_rss_mb": round(memory.peak),
+              "server_cpu_s_per_session": {k: round(v, 2) for k, v in cpu.items()},
+              "issue_bounds": {"second_session_s": 15, "server_rss_mb": 600}}
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(f"second session's chart, median of {ROUNDS}: {figures['beside_the_bomb']:.1f} s "
+          f"beside the bomb link, {figures['beside_a_student']:.1f} s beside another student, "
+          f"{figures['alone']:.1f} s alone; server peak RSS {memory.peak:.0f} MB; server CPU "
+          f"per session {cpu['plain_session']:.2f} s plain, {cpu['bomb_session']:.2f} s with "
+          f"the bomb link -> {OUT}")
+    assert all("YAML anchors" in text and "lol" not in text for text in texts)
     assert memory.peak < 600
+    # the bomb costs the server no more than an ordinary second student (with room for noise)
+    assert figures["beside_the_bomb"] <= NOISE * figures["beside_a_student"], record
 
 
 def test_closing_a_tab_stops_its_run_and_frees_the_memory(patient_server: str) -> None:

@@ -8,14 +8,14 @@ import pickle
 from sim import load_scenario
 from sim.experiment.backends import Job, execute
 from sim.experiment.curves import CHART_CURVES
-from ui import experiments
+from ui import experiment_guard
 
 
 def test_cache_gives_back_what_went_in_compressed_and_bounded(monkeypatch) -> None:
     scenario = load_scenario("email_signup", {"duration": 5})
     jobs = [Job(scenario.model_dump_json(), "async", s, CHART_CURVES) for s in (1, 2, 3)]
-    monkeypatch.setattr(experiments, "CACHE_RUNS", 2)
-    cache = experiments.JobCache()
+    monkeypatch.setattr(experiment_guard, "CACHE_RUNS", 2)
+    cache = experiment_guard.JobCache()
     first = execute(jobs[:1], "serial", cache=cache)
     stored = dict.__getitem__(cache, jobs[0])
     assert isinstance(stored, bytes) and len(stored) < len(pickle.dumps(first[0])) / 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sim.charts.captions import experiment_caption
 from sim.scenario import load_scenario
 from ui import planner_link
 from ui.catalogue import option_label, ordered_ids
@@ -41,10 +42,13 @@ planner_link.save(P, slo)
 token = (sid, mode, knob, low, high, reps, tuple(slo.items()))
 if st.button("Find the smallest setting", key=P + "run", type="primary",
              help="Runs the search (runs done before are reused)."):
-    st.session_state[P + "result"] = (token, run_plan(scenario, slo, knob, low, high, reps,
-                                                      mode))
+    outcome = run_plan(scenario, slo, knob, low, high, reps, mode)
+    if outcome.result is not None or outcome.stopped:
+        st.session_state[P + "result"] = (token, outcome)
 stored = st.session_state.get(P + "result")
-if stored is not None and stored[1] is not None:
+if stored is not None:
     if stored[0] != token:
         st.info("The settings changed since this search: run it again to update it.")
-    show_plan(stored[1], P + "chart")
+    note = experiment_caption({mode: (scenario, mode)}, scenario.seed, reps,
+                              f"{knob} searched from {low} to {high}")
+    show_plan(stored[1].result, P + "chart", stored[1].stopped, note)
