@@ -3,6 +3,7 @@ a traceback or the bomb's expansion; the pages that read links say "Link ignored
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -33,6 +34,22 @@ READS_LINKS = {"", "compare", "lessons"}
 EXCEPTION = "[data-testid='stException']"
 
 
+def settled(page) -> str:
+    """The page's text once the script run is over: no status widget and the same text for
+    a second (a hang guard ends the wait)."""
+    deadline = time.monotonic() + HANG_GUARD_MS / 1000
+    last, stable_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        text = page.inner_text("body")
+        running = page.locator("[data-testid='stStatusWidget']").count() > 0
+        if text != last or running:
+            last, stable_since = text, time.monotonic()
+        elif time.monotonic() - stable_since >= 1.0:
+            return text
+        time.sleep(0.2)
+    return page.inner_text("body")
+
+
 def test_no_page_shows_an_exception_for_a_hostile_link(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -45,10 +62,7 @@ def test_no_page_shows_an_exception_for_a_hostile_link(server: str) -> None:
                 page.goto(f"{server}/{path}?" + urllib.parse.urlencode(params))
                 page.wait_for_selector("[data-testid='stMainBlockContainer'] h1",
                                        timeout=HANG_GUARD_MS)
-                page.wait_for_function(
-                    "() => !document.querySelector(\"[data-testid='stStatusWidget']\")",
-                    timeout=HANG_GUARD_MS)  # the script run is over
-                text = page.inner_text("body")
+                text = settled(page)
                 seen.append((path or "playground", page.locator(EXCEPTION).count(),
                              "Link ignored" in text))
                 assert page.locator(EXCEPTION).count() == 0, (path, params.keys(), text[:500])
