@@ -16,6 +16,8 @@ fully determined by its scenario, mode and seed, so sharing is safe).
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,16 +33,22 @@ from ui.run_guard import SessionWatch, experiment_watch
 T = TypeVar("T")
 APP_MAX_WORK = 10_000_000  # as much work as the largest single run: ~100 CPU-s at ~100k events/s
 APP_SMALLER = "use fewer replications or points, or shorten the duration"
-CACHE_RUNS = 20_000  # summaries are ~2 kB: about 40 MB at most
+CACHE_RUNS = 10_000  # ~4.5 kB an entry stored (result and job): ~45 MB at most
 
 
 class JobCache(OrderedDict):
-    """A bounded mapping of job -> result (the oldest entries go first)."""
+    """A bounded mapping of job -> result (the oldest entries go first). Results are kept
+    pickled and compressed: with the charts' curves one is ~27 kB as Python objects, ~3 kB
+    stored."""
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, value)
+        super().__setitem__(key, zlib.compress(pickle.dumps(value), 1))
         while len(self) > CACHE_RUNS:
             self.popitem(last=False)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        stored = super().get(key)
+        return default if stored is None else pickle.loads(zlib.decompress(stored))
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,5 +1,6 @@
 """Replications in the app: the "Replications" control, KPIs as mean ± 95 % half-width, the
-charts across replications, and, on Compare, whether A and B differ significantly.
+data of the charts across replications (:mod:`sim.charts.replicated`, drawn by
+:func:`ui.views.chart_tabs`), and, on Compare, whether A and B differ significantly.
 
 The replications run as an experiment of the session (:mod:`ui.experiment_guard`): bounded in
 work before they start, stopped on a rerun, a closed tab or the time budget (the replications
@@ -15,20 +16,26 @@ import pandas as pd
 import streamlit as st
 
 from sim.charts.export import KPIS, OPTIONAL_KPIS, fmt_value, optional_kpis
+from sim.charts.palette import mode_of, run_colors
 from sim.experiment import Replications, paired, replicate_many
-from sim.experiment.backends import QUANTILES
+from sim.experiment.curves import CHART_CURVES
 from sim.scenario import Scenario
+from ui import state
 from ui.experiment_guard import run_experiment, show_stopped
+from ui.layout import kpi_columns
 
-MAX_REPS = 30
+MAX_REPS = state.MAX_REPS
 REPS_HELP = ("How many times to run each configuration, each time with new random traffic "
              "(seeds seed, seed+1, ...). With more than one, the key figures show the mean ± "
-             "the half-width of its 95 % confidence interval, and Compare says which "
-             "differences are larger than the noise. The charts below show the first run.")
+             "the half-width of its 95 % confidence interval, the response-time, over-time, "
+             "task-fate and retry charts show the mean with a 95 % band or error bars, and "
+             "Compare says which differences are larger than the noise. Charts where a band "
+             "makes no sense (queues, journeys, the animation) show the first replication "
+             "and say so.")
 
 
 def reps_control(key: str, container: Any = st) -> int:
-    return int(container.slider("Replications", 1, MAX_REPS, 1, key=key, help=REPS_HELP))
+    return int(container.slider("Replications", 1, MAX_REPS, key=key, help=REPS_HELP))
 
 
 def replicated(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int
@@ -38,7 +45,7 @@ def replicated(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int
     they were stopped: None when fewer than two)."""
     outcome = run_experiment(
         "set of replications", f"Running {reps} replications",
-        lambda opts: replicate_many(dict(configs), reps, seed, curves=("user_wait_s",),
+        lambda opts: replicate_many(dict(configs), reps, seed, curves=CHART_CURVES,
                                     options=opts),
         lambda done: (f"Shown: the {_count(done)} of {reps} replications that finished."
                       if _count(done) >= 2 else "Shown: the first run only."))
@@ -89,16 +96,20 @@ def ci_text(mean: float | None, half: float | None, unit: str) -> str:
 
 
 def kpi_rows(table: pd.DataFrame, titles: Mapping[str, str] | None = None,
-             baseline: str | None = None) -> None:
-    """A row of metrics per label: mean ± half-width, and against the baseline the paired
-    difference, greyed out when it is within the noise."""
+             baseline: str | None = None, modes: Mapping[str, str] | None = None) -> None:
+    """A row of metrics per label (after a square in the colour of its design, ``modes``):
+    mean ± half-width, and against the baseline the paired difference, greyed out when it is
+    within the noise."""
     labels = list(dict.fromkeys(table["label"]))
     base = baseline if baseline in labels else labels[0]
+    colors = run_colors({label: (modes or {}).get(label) or mode_of(label) for label in labels})
+    reps = len(table["values"].iloc[0])
     for label in labels:
-        st.markdown(f"**{(titles or {}).get(label, label)}** — mean ± 95 % CI over "
-                    f"{len(table['values'].iloc[0])} replications")
+        head, _, rest = (titles or {}).get(label, label).partition(" — ")
+        title = f"{head} — mean ± 95 % CI over {reps} replications" + (f"; {rest}" if rest
+                                                                         else "")
         part = table[table["label"] == label]
-        cols = st.columns(len(part))
+        cols = kpi_columns(title, len(part), colors[label])  # wraps, never "…" (ui.layout)
         for col, (_, row) in zip(cols, part.iterrows(), strict=True):
             delta, color = None, "off"
             if label != base:
@@ -137,31 +148,17 @@ def significance(table: pd.DataFrame, a: str, b: str) -> list[str]:
     return lines
 
 
-def replication_charts(all_reps: Mapping[str, Replications], table: pd.DataFrame,
-                       key: str) -> None:
-    """The ECDF band and the KPI error bars, in an expander."""
-    from sim.charts.experiment import ecdf_band_figure, kpi_bars_figure
-    from ui.views import chart
-
-    with st.expander(f"Across the {len(next(iter(all_reps.values())).seeds)} replications: "
-                     "user wait band and key figures with error bars",
-                     icon=":material/stacked_line_chart:"):
-        curves = {label: [c.get("user_wait_s") for c in reps.curves]
-                  for label, reps in all_reps.items()}
-        chart(ecdf_band_figure(curves, list(QUANTILES)), "ecdf_band", f"{key}_ecdf_band")
-        chart(kpi_bars_figure(table), "kpi_error_bars", f"{key}_kpi_bars")
-
-
 def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key: str,
-         titles: Mapping[str, str] | None = None, compare: bool = False) -> bool:
-    """KPIs over replications (and, with ``compare``, the significance of B − A); False when
-    the replications could not run."""
+         titles: Mapping[str, str] | None = None, compare: bool = False
+         ) -> dict[str, Replications] | None:
+    """KPIs over replications (and, with ``compare``, the significance of B − A); the
+    replications for the charts, or None when they could not run."""
     all_reps = replicated(configs, reps, seed)
     if all_reps is None:
-        return False
+        return None
     reps = _count(all_reps)  # fewer than asked for when they were stopped
     table = kpi_table(all_reps)
-    kpi_rows(table, titles)
+    kpi_rows(table, titles, modes={label: mode for label, (_sc, mode) in configs.items()})
     labels = list(all_reps)
     if compare and len(labels) == 2:
         with st.container(border=True):
@@ -174,8 +171,7 @@ def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key:
             st.warning(f"**{label}**: {stopped} of {reps} replications stopped at the overload "
                        "bound (limits.max_in_system); their figures describe a queue that "
                        "was still growing.", icon=":material/warning:")
-    replication_charts(all_reps, table, key)
-    return True
+    return all_reps
 
 
 __all__ = [
@@ -184,7 +180,6 @@ __all__ = [
     "kpi_rows",
     "kpi_table",
     "replicated",
-    "replication_charts",
     "reps_control",
     "show",
     "significance",

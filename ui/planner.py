@@ -30,16 +30,23 @@ DEFAULT_TARGETS = {"user_wait_s.p95": 2.0, "user_wait_s.mean": 1.0,
                    "queue_wait_s.mean": 1.0}
 
 
-def objective(index: int, prefix: str, default: str) -> tuple[str, float]:
-    """One SLO: a figure and its upper limit."""
+def objective(index: int, prefix: str) -> tuple[str, float]:
+    """One SLO: a figure and its upper limit (their values are in the session state, filled
+    from the link by :func:`ui.planner_link.restore`)."""
+    from ui.planner_link import target_default
+
+    default = ("user_wait_s.p95", "task_latency_s.p95")[min(index, 2) - 1]
+    st.session_state.setdefault(f"{prefix}slo{index}", default)
+    st.session_state.setdefault(f"{prefix}target{index}",
+                                DEFAULT_TARGETS[st.session_state[f"{prefix}slo{index}"]])
     c1, c2 = st.columns([3, 2])
     key = c1.selectbox(f"Objective {index}", list(OBJECTIVES), key=f"{prefix}slo{index}",
-                       index=list(OBJECTIVES).index(default),
                        format_func=lambda k: f"{OBJECTIVES[k][0]} — {k}",
+                       on_change=target_default, args=(prefix, index),
                        help="The figure that must stay at or below the limit. It must hold "
                        "for the upper end of its 95 % confidence interval, not just on average.")
     target = c2.number_input(f"At most ({OBJECTIVES[key][1]})", min_value=0.001,
-                             value=DEFAULT_TARGETS[key], step=0.1, key=f"{prefix}target{index}",
+                             step=0.1, key=f"{prefix}target{index}",
                              help="The limit, in seconds.")
     return key, float(target)
 
@@ -55,9 +62,9 @@ def run_plan(scenario: Scenario, slo: dict[str, float], knob: str, low: int, hig
                       "No setting had finished."))
 
 
-def show_plan(plan: Plan | None, key: str, stopped: str | None = None) -> None:
-    """The answer in words, the chart of every setting tried, and the table behind it (after
-    the message of a stopped search)."""
+def show_plan(plan: Plan | None, key: str, stopped: str | None = None, note: str = "") -> None:
+    """The answer in words, the chart of every setting tried (``note``: its export caption),
+    and the table behind it (after the message of a stopped search)."""
     from sim.charts.experiment import plan_figure
     from ui.views import chart
 
@@ -68,7 +75,8 @@ def show_plan(plan: Plan | None, key: str, stopped: str | None = None) -> None:
     if not plan.monotone:
         st.info("A smaller setting met the objectives where a larger one did not: the "
                 "figures are noisy here. Use more replications.")
-    chart(plan_figure(plan.points, plan.knob, plan.slo, plan.answer), "capacity_plan", key)
+    chart(plan_figure(plan.points, plan.knob, plan.slo, plan.answer), "capacity_plan", key,
+          note=note)
     st.dataframe(_table(plan), hide_index=True)
 
 

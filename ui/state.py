@@ -1,10 +1,11 @@
 """Configuration <-> URL query parameters, so that a shared link reopens the same view.
 
-A view is a scenario id, a seed, a mode and the dotted keys that differ from the scenario
-(``workers.count=4``). Values are written as YAML scalars (or flow mappings) and read back with
-the safe YAML loader of ``sim.safe_yaml`` (no aliases, small sizes); validation is left to the
-scenario schema. A link longer than ``MAX_LINK`` characters is ignored as a whole, and every
-value that cannot be read is listed in ``errors`` ("field: reason") for the page to show.
+A view is a scenario id, a seed, a mode, the number of replications (``reps``, written only
+when above 1) and the dotted keys that differ from the scenario (``workers.count=4``). Values
+are written as YAML scalars (or flow mappings) and read back with the safe YAML loader of
+``sim.safe_yaml`` (no aliases, small sizes); validation is left to the scenario schema. A link
+longer than ``MAX_LINK`` characters is ignored as a whole, and every value that cannot be read
+is listed in ``errors`` ("field: reason") for the page to show.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import yaml
 from sim.safe_yaml import YAMLRefused, quote
 from sim.safe_yaml import load as safe_load
 
-RESERVED = ("scenario", "seed", "mode")
+RESERVED = ("scenario", "seed", "mode", "reps")
 MODES = ("both", "sync", "async")
 TOP_LEVEL = ("duration", "warmup", "broker", "limits")  # undotted scenario keys a link can set
 MAX_LINK = 8 * 1024  # characters of query parameters; a shared view needs a few hundred
 MAX_VALUE = 2 * 1024
 MAX_SEED = 2**53 - 1  # what a browser's number field holds exactly (and < 2**63 for the engine)
+MAX_REPS = 30  # replications per configuration in the app (the Replications slider)
 
 
 def encode_value(value: Any) -> str:
@@ -61,6 +63,17 @@ def decode_seed(text: str | None) -> tuple[int | None, str | None]:
     return None, f"seed: must be a whole number from 0 to {MAX_SEED}, got {quote(text)}"
 
 
+def decode_whole(text: str | None, field: str, low: int, high: int
+                 ) -> tuple[int | None, str | None]:
+    """(n, None) for a whole number ``low``..``high`` written in ASCII digits, (None, None)
+    when absent, else (None, "field: must be ..., got ...")."""
+    if text is None or not str(text).strip():
+        return None, None
+    if re.fullmatch(r"\s*\d{1,6}\s*", text, flags=re.ASCII) and low <= int(text) <= high:
+        return int(text), None
+    return None, f"{field}: must be a whole number from {low} to {high}, got {quote(text)}"
+
+
 def link_length(params: Mapping[str, Any]) -> int:
     """Characters in the query parameters (keys and every value)."""
     return sum(len(str(k)) + sum(len(str(v)) for v in (vs if isinstance(vs, list) else [vs]))
@@ -68,9 +81,11 @@ def link_length(params: Mapping[str, Any]) -> int:
 
 
 def encode(scenario_id: str, seed: int, mode: str, overrides: Mapping[str, Any],
-           prefix: str = "") -> dict[str, str]:
+           prefix: str = "", reps: int = 1) -> dict[str, str]:
     """Query parameters for a view; ``prefix`` namespaces the overrides (``A.``, ``B.``)."""
     params = {"scenario": scenario_id, "seed": str(seed)}
+    if reps > 1:
+        params["reps"] = str(reps)
     if mode:
         params[f"{prefix}mode"] = mode
     params.update({f"{prefix}{key}": encode_value(v) for key, v in overrides.items()})
@@ -78,19 +93,21 @@ def encode(scenario_id: str, seed: int, mode: str, overrides: Mapping[str, Any],
 
 
 def decode(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """scenario, seed, mode and overrides found in query parameters (missing ones are None),
-    and ``errors``: one "field: reason" line per value that was ignored."""
+    """scenario, seed, mode, reps and overrides found in query parameters (missing ones are
+    None), and ``errors``: one "field: reason" line per value that was ignored."""
     def first(value: Any) -> str:
         return value[0] if isinstance(value, list) and value else str(value)
 
-    empty = {"scenario": None, "seed": None, "mode": None, "overrides": {}, "errors": []}
+    empty = {"scenario": None, "seed": None, "mode": None, "reps": None, "overrides": {},
+             "errors": []}
     size = link_length(params)
     if size > MAX_LINK:
         return {**empty, "errors": [f"the link is longer than {MAX_LINK // 1024} KB "
                                     f"({size / 1024:,.0f} KB)"]}
     flat = {k: first(v) for k, v in params.items()}
     seed, seed_error = decode_seed(flat.get("seed"))
-    errors = [seed_error] if seed_error else []
+    reps, reps_error = decode_whole(flat.get("reps"), "reps", 1, MAX_REPS)
+    errors = [e for e in (seed_error, reps_error) if e]
     mode = flat.get(f"{prefix}mode")
     overrides = {}
     for key, value in flat.items():
@@ -101,5 +118,5 @@ def decode(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
                 overrides[name] = decode_value(value)
             except YAMLRefused as exc:
                 errors.append(f"{key if len(key) <= 60 else key[:59] + '…'}: {exc}")
-    return {"scenario": flat.get("scenario"), "seed": seed, "mode": mode,
+    return {"scenario": flat.get("scenario"), "seed": seed, "mode": mode, "reps": reps,
             "overrides": overrides, "errors": errors}

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from sim.charts.before import with_before
-from sim.charts.captions import with_caption
+from sim.charts.captions import experiment_caption, with_caption
 from sim.charts.export import (
     ExportUnavailable,
     browser_path,
@@ -24,8 +24,9 @@ from sim.charts.export import (
     version,
 )
 from sim.charts.palette import results_colors
+from sim.charts.replicated import REPLICATED
 from sim.charts.summaries import summary
-from sim.charts.titles import full_title
+from sim.charts.titles import caption, full_title
 from sim.export import RECORDS, effective_yaml, records_csv, summary_json
 from sim.runner import Result
 from ui.animation_view import render_animation
@@ -125,9 +126,20 @@ def _image(fig: Any, fmt: str) -> bytes:
         return f"{exc}\n".encode()
 
 
-def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = None) -> None:
+def exported_figure(fig: Any, results: Mapping[str, Result] | None = None, note: str = ""
+                    ) -> Any:
+    """What a download holds: ``fig`` with its caption line (of ``results``, or ``note`` for an
+    experiment's chart: replications, a sweep, the planner)."""
+    if note:
+        return caption(fig, f"{note} · Async Lab {version()}")
+    return with_caption(fig, results, version()) if results else fig
+
+
+def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = None,
+          note: str = "") -> None:
     """A chart and, under it, PNG / SVG / HTML downloads of the very same figure (with a caption
-    line naming the scenario, runs, seed and changed settings of ``results``). The chart's key
+    line naming the scenario, runs, seed and changed settings of ``results``, or ``note`` for an
+    experiment's chart). The chart's key
     numbers, in words, are its text alternative and sit behind an "In numbers" button."""
     words = summary(name, results or {}, fig)
     alt = f"Chart: {full_title(fig)}. {words}"
@@ -138,7 +150,7 @@ def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = 
         "install chromium (apt-get install -y chromium). HTML export works."
 
     def exported() -> Any:
-        return with_caption(fig, results, version()) if results else fig
+        return exported_figure(fig, results, note)
 
     with st.container(horizontal=True, gap="small"):  # buttons keep their width, then wrap
         for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
@@ -173,13 +185,17 @@ def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
                sweep: Callable[[], None] | None = None,
                before: list[RunKey] | None = None,
                ladder: Callable[[], None] | None = None,
-               ladders: Callable[[], Mapping[str, Any] | None] | None = None) -> None:
+               ladders: Callable[[], Mapping[str, Any] | None] | None = None,
+               replicated: Mapping[str, Any] | None = None) -> None:
     """The charts in tabs by topic, drawing only the open tab: the chart groups, then the
     extras: the defence ladder (``ladder``), the load sweep (``sweep``; elsewhere a pointer
     to the Playground), downloads (with the ladder's tables from ``ladders``) and the
     animation. The runs of ``before`` (a reference) are drawn faded on the response-time
-    charts."""
-    tabs = _chart_groups(keys, key, before)
+    charts. With ``replicated`` (label -> :class:`sim.experiment.Replications` of the same
+    labels), the charts of :data:`sim.charts.replicated.REPLICATED` show the mean and 95 %
+    band or error bars over the replications; the others say they show the first one."""
+    tabs = _chart_groups(keys, key, None if replicated else before, replicated)
+    first = first_only(replicated)
     extras = {
         "Defences & recovery": ladder or (lambda: st.caption(
             "The defence ladder (every defence, rung by rung, on the same traffic) is on the "
@@ -187,7 +203,7 @@ def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
         "Theory & load sweep": sweep or (lambda: st.caption(
             "The load sweep is on the Playground page.")),
         "Downloads": lambda: downloads(results, key, ladders() if ladders else None),
-        "Watch it run": lambda: render_animation(dict(results), key=key),
+        "Watch it run": lambda: _animation(results, key, first),
     }
     for name, tab in zip(TABS, tabs, strict=True):
         if name in extras and tab.open is not False:
@@ -195,11 +211,45 @@ def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
                 extras[name]()
 
 
+def _animation(results: Mapping[str, Result], key: str, first: str | None) -> None:
+    if first:
+        st.caption(first)
+    render_animation(dict(results), key=key)
+
+
 BEFORE_CHARTS = ("response_time_ecdf", "response_time_over_time")
 
 
-def _chart_groups(keys: list[RunKey], key: str, before: list[RunKey] | None = None
-                  ) -> list[Any]:
+def first_only(replicated: Mapping[str, Any] | None) -> str | None:
+    """The caption of a chart that shows only the first of several replications."""
+    if not replicated:
+        return None
+    seeds = next(iter(replicated.values())).seeds
+    return (f":material/filter_1: This shows the **first replication only** (seed {seeds[0]}) "
+            f"of {len(seeds)}; the key figures above and the charts with a band or error bars "
+            f"are means over all {len(seeds)} replications with 95 % confidence intervals.")
+
+
+def replicated_chart(name: str, key: str, results: Mapping[str, Result],
+                     replicated: Mapping[str, Any]) -> bool:
+    """The chart across replications that stands in for ``name``; False when there is none."""
+    fig = REPLICATED[name](replicated, results_colors(results), results)
+    if fig is None:
+        return False
+    seeds = next(iter(replicated.values())).seeds
+    note = experiment_caption({label: (r.scenario, r.mode) for label, r in replicated.items()},
+                              seeds[0], len(seeds), "means with 95 % confidence intervals")
+    chart(fig, f"{name}_reps", f"{key}_{name}_reps", results, note=note)
+    st.caption(f"Mean over {len(seeds)} replications (seeds {seeds[0]}–{seeds[-1]}) with the "
+               "95 % confidence interval of the mean (Student t) as a translucent band or "
+               "error bars" + (": at each response time, the interval of the replications' "
+                               "shares (a pointwise band of their ECDFs)."
+                               if name == "response_time_ecdf" else "."))
+    return True
+
+
+def _chart_groups(keys: list[RunKey], key: str, before: list[RunKey] | None = None,
+                  replicated: Mapping[str, Any] | None = None) -> list[Any]:
     export_notice()
     tabs = st.tabs(list(TABS), key=f"{key}_tab", on_change="rerun")
     available = names(keys)
@@ -209,7 +259,12 @@ def _chart_groups(keys: list[RunKey], key: str, before: list[RunKey] | None = No
         with tab:
             wanted = [n for n in group if n in available] + [
                 n for n in available if n.startswith("journey_") and "journey_" in group]
+            if replicated and any(n not in REPLICATED for n in wanted):
+                st.caption(first_only(replicated))
             for name in wanted:
+                if replicated and name in REPLICATED and replicated_chart(
+                        name, key, results_of(keys), replicated):
+                    continue
                 fig = figure(name, keys)
                 if fig is not None and before and name in BEFORE_CHARTS:
                     fig = with_before(fig, figure(name, before))

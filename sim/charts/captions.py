@@ -79,6 +79,32 @@ def caption_text(results: Mapping[str, Result], version: str | None = None) -> s
     return " · ".join(parts)
 
 
+def experiment_caption(configs: Mapping[str, tuple[Scenario, str]], seed: int, reps: int,
+                       also: str = "", version: str | None = None) -> str:
+    """The caption line of an experiment's chart (replications, a sweep, the planner): the
+    scenario, the configurations (label -> (scenario, mode)), the seeds, what the experiment
+    varied (``also``) and the settings changed from the bundled scenario."""
+    if not configs:
+        return ""
+    labels = list(configs)
+    sc = next(iter(configs.values()))[0]
+    runs = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    seeds = (f"seed {seed}" if reps == 1
+             else f"seeds {seed}–{seed + reps - 1} ({reps} replications)")
+    parts = [f"{sc.title} ({sc.id})", runs, seeds] + ([also] if also else [])
+    changes = {label: changed_settings(s) for label, (s, _m) in configs.items()}
+    distinct = {tuple(c) for c in changes.values()}
+    if len(distinct) == 1:
+        only = next(iter(distinct))
+        parts.append(f"changed: {_words(list(only))}" if only else "as bundled")
+    else:
+        parts += [f"{label.split(':')[0]}: {_words(c) or 'as bundled'}"
+                  for label, c in changes.items()]
+    if version:
+        parts.append(f"Async Lab {version}")
+    return " · ".join(parts)
+
+
 def with_caption(fig: go.Figure, results: Mapping[str, Result],
                  version: str | None = None) -> go.Figure:
     """A copy of ``fig`` with the caption line of ``results`` under it."""

@@ -7,8 +7,6 @@ user wait (until they gave up), so the lines do not flatter a design that drops 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import plotly.graph_objects as go
 
@@ -26,28 +24,9 @@ from sim.charts.base import (
     style,
 )
 from sim.metrics import gave_up, user_wait_of
-from sim.runner import Result
+from sim.outcomes import answered_curve
 
 MARKS = {"p50": "circle", "p95": "diamond", "p99": "square"}
-
-
-def answered_curve(result: Result) -> dict[str, Any]:
-    """The response-time ECDF over *every* request that arrived after the warm-up: the sorted
-    times of the completed ones, each step worth 1 / arrived, so the curve levels off at the
-    answered share; the p50/p95/p99 of all users (None where the curve never gets there)."""
-    req = result.requests
-    req = req[req["arrival"] >= result.scenario.warmup]
-    done = req[req["outcome"] == "completed"]
-    times = np.sort((done["end"] - done["arrival"]).to_numpy())
-    arrived = len(req)
-    everyone = np.concatenate([times, np.full(arrived - times.size, np.inf)])
-    marks: dict[str, float | None] = {}
-    for key in MARKS:
-        value = (float(np.quantile(everyone, int(key[1:]) / 100, method="inverted_cdf"))
-                 if arrived else np.inf)
-        marks[key] = value if np.isfinite(value) else None
-    share = times.size / arrived if arrived else 0.0
-    return {"times": times, "arrived": arrived, "share": share, "marks": marks}
 
 
 def pct(share: float) -> str:

@@ -197,6 +197,12 @@ def _journey(results: Results, fig: go.Figure | None) -> str:
             + ", ".join(kinds) + longest + ".")
 
 
+def _meta(results: Results, fig: go.Figure | None) -> str:
+    """A chart that carries its own sentence (the charts across replications)."""
+    meta = fig.layout.meta if fig is not None else None
+    return str(meta.get("numbers", "")) if isinstance(meta, dict) else ""
+
+
 BY_NAME: dict[str, Callable[[Results, go.Figure | None], str]] = {
     "response_time_ecdf": _ecdf, "busy": _busy, "task_fates": _fates, "retries": _retries,
     "throughput": _throughput, "theory": _theory, "worker_share": _bars,
@@ -208,7 +214,8 @@ BY_NAME: dict[str, Callable[[Results, go.Figure | None], str]] = {
 
 def summary(name: str, results: Results, fig: go.Figure | None = None) -> str:
     """The key numbers of chart ``name`` of ``results`` in one or two sentences."""
-    builder = _journey if name.startswith("journey_") else BY_NAME.get(name, _lines)
+    builder = (_journey if name.startswith("journey_") else _meta if name.endswith("_reps")
+               else BY_NAME.get(name, _lines))
     try:
         text = builder(results, fig)
     except Exception:  # a sentence is a help, never a reason for an error on the page

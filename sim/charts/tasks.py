@@ -9,35 +9,20 @@ the thousand that succeeded.
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.graph_objects as go
 
 from sim.charts.base import Results, color_for, new_figure, style
-
-FIRST_TRY = "succeeded first try"
-SUCCESS = (FIRST_TRY, "succeeded after retries", "succeeded after redelivery",
-           "succeeded, but ran twice")
-REASONS = {  # engine reason -> words for people
-    "max_retries": "out of retries", "publish_rejected": "broker refused it",
-    "worker_lost": "worker died", "WorkerLostError": "pool process died",
-    "TimeLimitExceeded": "hard time limit", "SoftTimeLimitExceeded": "soft time limit",
-    "rejected": "out of retries", "maxlen": "queue full", "expired": "expired (TTL)",
-    "delivery_limit": "delivery limit",
-}
-ENDS = {"failed": "failed", "dead_lettered": "dead-lettered", "dropped": "dropped",
-        "lost": "lost"}
-_BY_STATE = {"failed": ("max_retries", "publish_rejected", "WorkerLostError",
-                        "TimeLimitExceeded", "SoftTimeLimitExceeded"),
-             "dead_lettered": ("max_retries", "maxlen", "expired", "delivery_limit"),
-             "dropped": ("maxlen", "expired", "delivery_limit"),
-             "lost": ("worker_lost",)}
-UNFINISHED = "unfinished when the run ended"
-FATES: tuple[str, ...] = (  # every category, in the order they are drawn
-    *SUCCESS,
-    *(f"{ENDS[state]}: {REASONS[reason]}" for state, reasons in _BY_STATE.items()
-      for reason in reasons),
+from sim.outcomes import (  # noqa: F401  (re-exported)
+    ENDS,
+    FATES,
+    FIRST_TRY,
+    REASONS,
+    SUCCESS,
     UNFINISHED,
+    fate_label,
+    task_fates,
 )
+
 EXPLAIN = {
     FIRST_TRY: "done at the first attempt",
     "succeeded after retries": "one or more attempts failed, then a retry succeeded",
@@ -64,39 +49,6 @@ EXPLAIN = {
     "lost: worker died": "the worker died mid-task after an early ack: nobody runs it again",
     UNFINISHED: "still queued or running when the simulation stopped",
 }
-
-
-def fate_label(state: str, reason: str) -> str:
-    """Words for a task's end state and reason, e.g. 'dead-lettered: queue full'."""
-    if state not in ENDS:
-        return UNFINISHED
-    return f"{ENDS[state]}: {REASONS.get(reason, reason or 'other')}"
-
-
-def task_fates(tasks: pd.DataFrame) -> dict[str, int]:
-    """How many tasks ended in each category (non-zero ones, in drawing order; every task is
-    counted once). Successes are split by what it took: retries, a redelivery, a duplicate."""
-    state = tasks["state"].astype(str)
-    ok = state == "succeeded"
-    zero = pd.Series(0, index=tasks.index)
-    dup = tasks.get("duplicates", zero) > 0
-    redelivered = tasks.get("redeliveries", zero) > 0
-    retried = tasks["attempts"] > 1
-    counts = {
-        FIRST_TRY: int((ok & ~dup & ~redelivered & ~retried).sum()),
-        "succeeded after retries": int((ok & ~dup & ~redelivered & retried).sum()),
-        "succeeded after redelivery": int((ok & ~dup & redelivered).sum()),
-        "succeeded, but ran twice": int((ok & dup).sum()),
-    }
-    reason = tasks["reason"].astype(str) if "reason" in tasks else pd.Series("", tasks.index)
-    ended = state.isin(list(ENDS))
-    labels = [fate_label(s, r) for s, r in zip(state[ended], reason[ended], strict=True)]
-    for label, n in pd.Series(labels, dtype=object).value_counts().items():
-        counts[str(label)] = counts.get(str(label), 0) + int(n)
-    counts[UNFINISHED] = int(state.isin(["in_queue", "in_progress"]).sum())
-    order = {label: k for k, label in enumerate(FATES)}
-    ranked = sorted(counts, key=lambda lb: order.get(lb, len(order)))
-    return {label: counts[label] for label in ranked if counts[label] or label == FIRST_TRY}
 
 
 def fates_figure(results: Results) -> go.Figure:

@@ -21,6 +21,7 @@ TITLE_CHARS = 48  # a line of the 18-px title in a ~560-px column
 SUB_CHARS = 72  # a line of the 13-px subtitle
 LEGEND_WIDTH = 520  # px a legend row can use in the narrowest column the app draws
 LEGEND_ROW = 24  # px of one legend row at 14 px
+PANEL_TITLE = 26  # px the subplot titles on the top edge need under the chart's title
 
 
 def split_title(text: str) -> tuple[str, str]:
@@ -71,6 +72,12 @@ def legend_rows(fig: go.Figure, width: int = LEGEND_WIDTH) -> int:
     return rows
 
 
+def _panel_titles_on_top(fig: go.Figure) -> bool:
+    """Whether subplot titles sit on the top edge of the plot (where the title block ends)."""
+    return any(a.yref == "paper" and a.yanchor == "bottom" and (a.y or 0) >= 0.99
+               and a.text for a in fig.layout.annotations or ())
+
+
 def title_layout(fig: go.Figure, title: str, height: int) -> dict[str, Any]:
     """Layout of the title, subtitle and legend of a chart of ``height`` px of plot and title
     (the figure grows by the legend rows beyond the first)."""
@@ -82,7 +89,8 @@ def title_layout(fig: go.Figure, title: str, height: int) -> dict[str, Any]:
     return {
         "height": height + LEGEND_ROW * max(0, rows - 1),
         "title": {"text": text, "x": 0, "xref": "paper", "xanchor": "left", "yref": "paper",
-                  "y": 1, "yanchor": "bottom", "automargin": True, "pad": {"b": 10},
+                  "y": 1, "yanchor": "bottom", "automargin": True,
+                  "pad": {"b": 10 + PANEL_TITLE * _panel_titles_on_top(fig)},
                   "font": {"size": 18}},
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "xref": "paper",
                    "yref": "container", "y": 0, "yanchor": "bottom", "font": {"size": 13}},

@@ -153,3 +153,39 @@ def test_replicate_many_runs_every_label_on_the_same_seeds() -> None:
     assert both["A"].seeds == both["B"].seeds
     curve = both["B"].curves[0]["response_time_s"]
     assert len(curve) == 101 and curve == sorted(curve)
+
+
+def test_chart_curves_are_identical_on_every_backend_and_agree_with_the_summary(
+        dask_address: str) -> None:
+    from sim.experiment.curves import CHART_CURVES, ECDF_GRID
+
+    scenario = load_scenario("email_signup", {"duration": 10, "web.timeout": 0.5})
+    configs = {"sync": (scenario, "sync"), "async": (scenario, "async")}
+    got = {name: replicate_many(configs, 2, curves=CHART_CURVES, options=Options(
+        backend=name, workers=2, scheduler=dask_address))
+        for name in ("serial", "processes", "dask")}
+    for name in ("processes", "dask"):
+        for label in configs:
+            assert got[name][label].curves == got["serial"][label].curves
+    for reps in got["serial"].values():
+        for summary, curves in zip(reps.summaries, reps.curves, strict=True):
+            ecdf = curves["response_ecdf"]
+            assert len(ecdf["within"]) == ECDF_GRID.size
+            assert ecdf["within"][-1] == pytest.approx(summary["requests"]["answered_share"])
+            assert sum(curves["fates"].values()) == summary["tasks"]["published"]
+            gave_up = [v for v in curves["over_time"]["gave_up"] if v is not None]
+            assert len(gave_up) > 50 and all(0 <= v <= 1 for v in gave_up)
+    assert got["serial"]["sync"].curves[0]["response_ecdf"]["share"] < 1  # some gave up
+
+
+def test_pool_hands_out_the_heaviest_runs_first_and_keeps_results_in_order() -> None:
+    from sim.experiment.backends import Job, execute, longest_first
+
+    light = load_scenario("email_signup", {"duration": 5, "arrivals.rate": 5})
+    heavy = load_scenario("email_signup", {"duration": 5, "arrivals.rate": 40})
+    jobs = [Job(sc.model_dump_json(), "async", s) for sc in (light, heavy) for s in (1, 2)]
+    assert longest_first(jobs) == [2, 3, 0, 1]
+    results = execute(jobs, "processes", workers=2)
+    assert [r["summary"] for r in results] == [r["summary"] for r in execute(jobs, "serial")]
+    assert results[0]["summary"]["requests"]["arrived"] < results[2]["summary"]["requests"][
+        "arrived"]

@@ -60,3 +60,28 @@ def test_the_cli_says_where_it_wrote(tmp_path, capsys) -> None:
                  "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
     assert f"to {(tmp_path / 'out').resolve()}" in err and "summary.json" in err
+
+
+def test_experiment_charts_are_exported_with_their_caption(runs: dict) -> None:
+    """Replications, sweeps and the planner: scenario, configurations, seeds, what varied."""
+    from sim.charts.captions import experiment_caption
+    from sim.charts.experiment import kpi_bars_figure
+    from ui.views import exported_figure
+
+    scenario = runs["async"].scenario
+    one = experiment_caption({"async": (scenario, "async")}, 42, 5, "workers.count searched "
+                             "from 1 to 32")
+    assert one.startswith("Send a welcome email after sign-up (email_signup) · async · "
+                          "seeds 42–46 (5 replications) · workers.count searched from 1 to 32")
+    assert "workers.count=3" in one
+    other = apply_overrides(scenario, {"workers.count": 4})
+    ab = experiment_caption({"A: 3 workers": (scenario, "async"),
+                             "B: 4 workers": (other, "async")}, 7, 1)
+    assert "seed 7 ·" in ab and ab.endswith("workers.count=4")
+    assert "A: duration=15.0, task.failure_rate=0.0, workers.count=3 · B: " in ab
+    import pandas as pd
+
+    fig = kpi_bars_figure(pd.DataFrame([{"label": "async", "kpi": "p95", "mean": 1.0,
+                                         "half_width": 0.1}]))
+    assert one in full_title(exported_figure(fig, note=one))
+    assert one not in full_title(fig)

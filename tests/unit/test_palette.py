@@ -119,3 +119,41 @@ def test_every_chart_and_export_draws_sync_vermillion_and_async_blue(ab_runs: di
             assert not other, f"{name}: both designs are drawn in their colours"
     html = figure_html(figures["response_time_ecdf"])
     assert SYNC in html and ASYNC in html
+
+
+def test_sync_and_async_hues_mean_nothing_else() -> None:
+    """Lines of services, the breaker's band, the planner's verdicts and the calibration fit are
+    not runs of a design: they never take vermillion or blue (whatever shade)."""
+    import pandas as pd
+
+    from sim.charts.calibration import calibration_figure
+    from sim.charts.experiment import plan_figure
+    from sim.charts.services import SERVICE_COLORS
+
+    run_hues = set(RUN_COLORS)
+    assert not run_hues & set(SERVICE_COLORS)
+    fanout = load_scenario("signup_fanout", {"duration": 30})
+    storm = load_scenario("metastable_retry_storm", {"duration": 40,
+                                                     "circuit_breaker.enabled": True})
+    for scenario in (fanout, storm):
+        figures = figures_for({"async": compare(scenario)["async"]})
+        for name in ("service_queues", "service_latency", "breaker"):
+            fig = figures.get(name)
+            if fig is None:
+                continue
+            for trace in fig.data:
+                if trace.type == "bar" and name == "service_latency":
+                    colours = set(trace.marker.color)
+                else:
+                    colours = trace_colors(trace) | {trace.fillcolor} - {None}
+                assert not colours & run_hues, (name, trace.name, colours)
+    points = pd.DataFrame({"value": [1, 2], "meets": [False, True], "order": [1, 2],
+                           "w mean": [3.0, 1.0], "w ci_high": [3.5, 1.2],
+                           "w ci_low": [2.5, 0.8]})
+    plan = plan_figure(points, "workers.count", {"w": 2.0}, 2)
+    assert not {c for t in plan.data for c in trace_colors(t)} & run_hues
+    cells = [{"rho": 0.5, "acks_late": False, "erlang_c_wait_s": 0.01,
+              "mean_wait_s": {"real": 0.01, "plain": 0.01, "fitted": 0.01},
+              "p95_latency_s": {"real": 0.1, "plain": 0.1, "fitted": 0.1}}]
+    calib = calibration_figure({"cells": cells})
+    assert not {c for t in calib.data for c in trace_colors(t)} & run_hues

@@ -227,7 +227,12 @@ GLOSSARY = """
   seed, seed+1, …; a figure is shown as mean ± t·s/√n (Student t with n−1 degrees of freedom,
   s the spread between replications), which covers the true long-run mean in about 95 % of
   experiments. Compare tests each difference on the same seeds (paired t); a difference whose
-  interval contains 0 is "within the noise". The capacity planner keeps the smallest setting
+  interval contains 0 is "within the noise". With several replications the response-time
+  chart draws a *pointwise* band: at each response time x, the interval of the replications'
+  shares of users answered within x (each replication's ECDF is read on one fixed time grid);
+  the over-time chart does the same per arrival window, and bar charts carry the interval as
+  error bars. A pointwise band covers each point, not the whole curve at once (a simultaneous
+  band would be wider). The capacity planner keeps the smallest setting
   whose upper bound meets every objective. (A. M. Law, *Simulation Modeling and Analysis*,
   5th ed., 2015, ch. 9–10.)
 * **M/M/c, M/G/c** — the textbook queues: random arrivals, c servers, and exponential (M) or

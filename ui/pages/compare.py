@@ -81,9 +81,11 @@ def _restore() -> None:
     st.session_state[P + "scenario"] = sid
     st.session_state[P + "seed"] = top["seed"] if top["seed"] is not None else base.seed
     st.session_state[P + "preset"] = next(iter(PRESETS))
+    st.session_state[P + "reps"] = top["reps"] or 1
     for side, default in zip(SIDES, ("sync", "async"), strict=True):
         view = state.decode(params, prefix=f"{side}.")
-        problems += [f"{side}.{e}" for e in view["errors"] if not e.startswith("seed:")]
+        problems += [f"{side}.{e}" for e in view["errors"]
+                     if not e.startswith(("seed:", "reps:"))]
         values = _knob_values(side, base, view["overrides"], problems)
         mode = view["mode"] if view["mode"] in ("sync", "async") else default
         _apply(side, mode, values, base)
@@ -151,7 +153,8 @@ def render() -> None:
     _restore()
     sid, base, configs = settings_panel()
     seed = int(st.session_state[P + "seed"])
-    _save(sid, seed, configs)
+    reps = int(st.session_state.get(P + "reps", 1))  # the sidebar's Replications control
+    _save(sid, seed, configs, reps)
     st.title("Compare two configurations", anchor=False)
     if P + "error" in st.session_state:
         st.error(st.session_state.pop(P + "error"))
@@ -178,15 +181,17 @@ def render() -> None:
         return
     configs_run = {label: (scenarios[side], mode) for (label, _js, mode, _s), side
                    in zip(keys, SIDES, strict=True)}
-    reps = int(st.session_state.get(P + "reps", 1))  # the sidebar's Replications control
-    if reps == 1 or not experiments.show(configs_run, reps, seed, "cmp", compare=True):
+    spread = experiments.show(configs_run, reps, seed, "cmp", compare=True) if reps > 1 \
+        else None
+    if spread is None:
         kpi_rows_for(results)
     show_warnings(results)
-    chart_tabs(keys, "cmp", results)
+    chart_tabs(keys, "cmp", results, replicated=spread)
 
 
-def _save(sid: str, seed: int, configs: dict[str, tuple[str, dict[str, Any]]]) -> None:
-    params = {"scenario": sid, "seed": str(seed)}
+def _save(sid: str, seed: int, configs: dict[str, tuple[str, dict[str, Any]]],
+          reps: int = 1) -> None:
+    params = {"scenario": sid, "seed": str(seed)} | ({"reps": str(reps)} if reps > 1 else {})
     for side, (mode, changes) in configs.items():
         params.update(state.encode(sid, seed, mode, changes, prefix=f"{side}."))
     st.session_state[P + "view"] = params

@@ -14,7 +14,7 @@ from ui.catalogue import fault_lines, option_label, ordered_ids, profile_text
 from ui.knobs import open_groups
 from ui.ladder_view import ladder_section, stored
 from ui.runs import results_for, results_of, run_key
-from ui.sweep import sweep_tab
+from ui.sweep import from_link, link_params, sweep_tab
 from ui.views import MODE_TITLES, chart_tabs, kpi_rows_for, show_warnings
 
 P = "pg_"
@@ -34,7 +34,8 @@ def _restore() -> None:
     if P + "scenario" in st.session_state:
         return
     ids = ordered_ids()
-    view = st.session_state.get(P + "view") or state.decode(st.query_params.to_dict())
+    params = st.query_params.to_dict()
+    view = st.session_state.get(P + "view") or state.decode(params)
     sid = view["scenario"]
     problems = list(view.get("errors", []))
     if sid and sid not in ids:
@@ -47,11 +48,14 @@ def _restore() -> None:
     except ScenarioError as exc:
         problems.append(str(exc))
         effective = base
+    if P + "view" not in st.session_state:  # the load sweep's settings come with the link
+        problems += from_link(P, params, effective)
     if problems:
         st.session_state[P + "error"] = "Link ignored: " + "; ".join(problems)
     st.session_state[P + "scenario"] = sid
     st.session_state[P + "seed"] = view["seed"] if view["seed"] is not None else base.seed
     st.session_state[P + "mode"] = view["mode"] if view["mode"] in state.MODES else "both"
+    st.session_state[P + "reps"] = view.get("reps") or 1
     controls.clear(P)
     controls.fill(P, effective, force=True)
 
@@ -135,9 +139,11 @@ def render() -> None:
         st.error(f"This combination is not valid: {exc}")
         return
     mode, seed = st.session_state[P + "mode"], int(st.session_state[P + "seed"])
+    reps = int(st.session_state.get(P + "reps", 1))
     st.session_state[P + "view"] = {"scenario": sid, "seed": seed, "mode": mode,
-                                    "overrides": changes}
-    st.query_params.from_dict(state.encode(sid, seed, mode, changes))
+                                    "reps": reps, "overrides": changes}
+    st.query_params.from_dict(state.encode(sid, seed, mode, changes, reps=reps)
+                              | link_params(P))
     modes = ["sync", "async"] if mode == "both" else [mode]
     keys = [run_key(m, scenario, m, seed) for m in modes]
     results = results_for(keys)
@@ -147,14 +153,14 @@ def render() -> None:
     with slot:
         previous.controls(P, reference)
     before = results_of(reference) if reference else None
-    reps = int(st.session_state.get(P + "reps", 1))
-    if reps == 1 or not experiments.show({m: (scenario, m) for m in modes}, reps, seed, "pg",
-                                         MODE_TITLES):
+    spread = experiments.show({m: (scenario, m) for m in modes}, reps, seed, "pg",
+                              MODE_TITLES) if reps > 1 else None
+    if spread is None:
         kpi_rows_for(results, MODE_TITLES, before=before)
     show_warnings(results)
     chart_tabs(keys, "pg", results, sweep=lambda: sweep_tab(scenario, seed, P), before=reference,
                ladder=lambda: ladder_section("pg", scenario, modes, seed),
-               ladders=lambda: stored("pg", scenario, modes, seed))
+               ladders=lambda: stored("pg", scenario, modes, seed), replicated=spread)
 
 
 render()
