@@ -2,7 +2,9 @@
 
 The rungs and their figures come from ``sim.ladder`` (the same traffic for every rung); this
 module only lays them out. Results are kept in the session per configuration, so the table (and
-the HTML report) show them until a knob changes.
+the HTML report) show them until a knob changes. The ladder's runs are one experiment of the
+session (:func:`ui.run_guard.experiment_watch`): a rerun, a closed tab or the experiment's time
+budget stops them, with a message.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from sim.ladder import Row, defence_ladder, table
+from sim.runner import RunRefused, RunStopped
 from sim.scenario import Scenario
+from ui.run_guard import experiment_watch
 from ui.runs import cached_run
 
 INTRO = ("**Defence ladder** — the same traffic (same seed) with no defences, then one more "
@@ -36,17 +40,9 @@ def ladder_section(key: str, scenario: Scenario, modes: list[str], seed: int) ->
     """The button, the progress bar and, once run, one table per mode."""
     st.markdown(INTRO)
     if st.button("Run the defence ladder", key=f"{key}_run_ladder", type="primary"):
-        bar = st.progress(0.0, text="Running the defence ladder…")
-        total = 6 * len(modes)
-        ladders: dict[str, list[Row]] = {}
-        for m, mode in enumerate(modes):
-            def progress(done: int, _n: int, rung: str, m: int = m, mode: str = mode) -> None:
-                text = f"{mode}: {rung}…" if rung else f"{mode}: done"
-                bar.progress(min(1.0, (6 * m + done) / total), text=text)
-
-            ladders[mode] = defence_ladder(scenario, mode, seed, progress, cached_run)
-        bar.empty()
-        st.session_state[f"{key}_ladder"] = (_token(scenario, modes, seed), ladders)
+        ladders = _run_ladder(scenario, modes, seed)
+        if ladders is not None:
+            st.session_state[f"{key}_ladder"] = (_token(scenario, modes, seed), ladders)
     ladders = stored(key, scenario, modes, seed)
     if ladders is None:
         if st.session_state.get(f"{key}_ladder") is not None:
@@ -54,6 +50,36 @@ def ladder_section(key: str, scenario: Scenario, modes: list[str], seed: int) ->
         return
     for mode, rows in ladders.items():
         show_table(mode, rows)
+
+
+def _run_ladder(scenario: Scenario, modes: list[str], seed: int) -> dict[str, list[Row]] | None:
+    """Every rung in every mode with a progress bar; None (and a message) when stopped or
+    refused."""
+    bar = st.progress(0.0, text="Running the defence ladder…")
+    total = 6 * len(modes)
+    ladders: dict[str, list[Row]] = {}
+    watch = experiment_watch()
+    stopped = None
+    try:
+        for m, mode in enumerate(modes):
+            def progress(done: int, _n: int, rung: str, m: int = m, mode: str = mode) -> None:
+                text = f"{mode}: {rung}…" if rung else f"{mode}: done"
+                bar.progress(min(1.0, (6 * m + done) / total), text=text)
+
+            ladders[mode] = defence_ladder(scenario, mode, seed, progress,
+                                           lambda sc, md, sd: cached_run(sc, md, sd, watch))
+        return ladders
+    except RunStopped as exc:
+        stopped = str(exc)
+    except RunRefused as exc:
+        st.error(f"This defence ladder is too big for the app: {exc}.", icon=":material/block:")
+    finally:
+        bar.empty()
+    if stopped is not None:
+        watch.raise_pending()  # the page changed or closed: Streamlit takes over from here
+        st.warning(f"The defence ladder was stopped: {stopped}. Rungs that finished are kept: "
+                   "running it again goes on from there.", icon=":material/timer_off:")
+    return None
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

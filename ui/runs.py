@@ -27,9 +27,10 @@ def _run(scenario_json: str, mode: str, seed: int, _watch: SessionWatch | None =
     return run(from_dict(json.loads(scenario_json)), mode, seed, should_stop=_watch)
 
 
-def cached_run(scenario: Scenario, mode: str, seed: int) -> Result:
-    """One run through the cache (the runner the defence ladder uses)."""
-    return _run(scenario.model_dump_json(), mode, int(seed))
+def cached_run(scenario: Scenario, mode: str, seed: int,
+               watch: SessionWatch | None = None) -> Result:
+    """One run through the cache (the runner the defence ladder uses), watched by ``watch``."""
+    return _run(scenario.model_dump_json(), mode, int(seed), watch)
 
 
 def run_key(label: str, scenario: Scenario, mode: str, seed: int | None = None) -> RunKey:

@@ -50,17 +50,6 @@ def test_replications_are_the_single_runs_of_consecutive_seeds() -> None:
     assert list(reps.frame()["seed"]) == [7, 8, 9]
 
 
-@pytest.fixture(scope="module")
-def dask_address():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
-
-
 def test_every_backend_gives_identical_results(dask_address: str) -> None:
     scenario = load_scenario("email_signup", {"duration": 15})
     vary = {"arrivals.rate": [10, 30], "workers.count": [1, 2]}

@@ -93,3 +93,15 @@ def test_a_search_out_of_time_shows_what_it_tried(no_time: None) -> None:
     at = planner(app("planner"), 30)
     assert not at.exception and not at.error
     assert "The search was stopped" in text(at.warning), text(at.warning)
+
+
+def test_a_defence_ladder_out_of_time_stops_with_a_message(no_time: None) -> None:
+    at = app(scenario="metastable_retry_storm", mode="sync", duration="60")
+    at.session_state["pg_tab"] = "Defences & recovery"
+    at.run()
+    at.button(key="pg_run_ladder").click().run()
+    assert not at.exception and not at.error
+    assert "+ retry budget" not in text(at.markdown)  # no ladder table
+    warning = text(at.warning)
+    assert "The defence ladder was stopped" in warning and "time budget of 0 s per " \
+        "experiment" in warning, warning
