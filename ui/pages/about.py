@@ -235,6 +235,13 @@ GLOSSARY = """
   band would be wider). The capacity planner keeps the smallest setting
   whose upper bound meets every objective. (A. M. Law, *Simulation Modeling and Analysis*,
   5th ed., 2015, ch. 9–10.)
+* **Bounds on a run and an experiment** — every run's work (arrivals × expected attempts,
+  redeliveries, timers) is estimated before it starts: over `limits.max_events` it is refused
+  with the reason, and a run that grows past it stops there with a warning. In the app a run
+  has 30 s and an experiment (replications, a sweep, a capacity search, the defence ladder)
+  60 s of wall-clock time, and an experiment at most 10 million events in all (the command
+  line allows 200 million); a rerun or a closed tab stops the runs under way. What was
+  stopped is said on the page, with what finished.
 * **M/M/c, M/G/c** — the textbook queues: random arrivals, c servers, and exponential (M) or
   general (G) service times. Erlang C gives M/M/c's mean wait exactly; M/G/c has good
   approximations (see "The theory line" above); the Theory chart puts them next to the
