@@ -202,8 +202,10 @@ def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
             "Playground page.")),
         "Theory & load sweep": sweep or (lambda: st.caption(
             "The load sweep is on the Playground page.")),
-        "Downloads": lambda: downloads(results, key, ladders() if ladders else None),
-        "Watch it run": lambda: _animation(results, key, first),
+        "Downloads": lambda: _first_then(first, lambda: downloads(
+            results, key, ladders() if ladders else None)),
+        "Watch it run": lambda: _first_then(first, lambda: render_animation(dict(results),
+                                                                             key=key)),
     }
     for name, tab in zip(TABS, tabs, strict=True):
         if name in extras and tab.open is not False:
@@ -211,10 +213,11 @@ def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
                 extras[name]()
 
 
-def _animation(results: Mapping[str, Result], key: str, first: str | None) -> None:
+def _first_then(first: str | None, show: Callable[[], None]) -> None:
+    """``show()`` under the note that it is about the first replication only (if any)."""
     if first:
         st.caption(first)
-    render_animation(dict(results), key=key)
+    show()
 
 
 BEFORE_CHARTS = ("response_time_ecdf", "response_time_over_time")
