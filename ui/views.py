@@ -243,7 +243,9 @@ def replicated_chart(name: str, key: str, results: Mapping[str, Result],
     note = experiment_caption({label: (r.scenario, r.mode) for label, r in replicated.items()},
                               seeds[0], len(seeds), "means with 95 % confidence intervals")
     chart(fig, f"{name}_reps", f"{key}_{name}_reps", results, note=note)
-    st.caption(f"Mean over {len(seeds)} replications (seeds {seeds[0]}–{seeds[-1]}) with the "
+    span = (f"{seeds[0]}–{seeds[-1]}" if seeds[-1] - seeds[0] == len(seeds) - 1
+            else ", ".join(map(str, seeds)))  # a stopped experiment keeps the seeds it finished
+    st.caption(f"Mean over {len(seeds)} replications (seeds {span}) with the "
                "95 % confidence interval of the mean (Student t) as a translucent band or "
                "error bars" + (": at each response time, the interval of the replications' "
                                "shares (a pointwise band of their ECDFs)."
