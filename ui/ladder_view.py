@@ -56,9 +56,22 @@ def ladder_section(key: str, scenario: Scenario, modes: list[str], seed: int) ->
         show_table(mode, rows)
 
 
+def markdown_table(frame: pd.DataFrame) -> str:
+    """``frame`` as a Markdown table: its cells wrap ("not before the end") where a data grid
+    would cut them to "…" at 1280×720, and "+ retry budget" stays text, not a list item."""
+    def cell(value: object) -> str:
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
+             "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
+              for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def show_table(mode: str, rows: list[Row]) -> None:
     st.markdown(f"**{mode}**")
-    st.dataframe(pd.DataFrame(table(rows)), hide_index=True, width="stretch")
+    st.markdown(markdown_table(pd.DataFrame(table(rows))))
     st.caption("Peak calls: the busiest 5 s at the downstream, as a multiple of the arrival "
                "rate. Retries: task retries and users' resends per original request. Recovery: "
                "seconds from the end of the last fault until goodput is back to 90 % of the "

@@ -19,7 +19,8 @@ IDLE = "() => !document.querySelector('[data-testid=stStatusWidget]')"
 TRUNCATED = """() => {
   const sel = ['[data-testid=stMetric] *', '.kpi-title', '[data-testid=stMain] button',
                '[data-testid=stMain] button *', '[role=tablist]', '[data-testid=stMain] h1',
-               '[data-testid=stMain] h2', '[data-testid=stMain] h3'].join(',');
+               '[data-testid=stMain] h2', '[data-testid=stMain] h3',
+               '[data-testid=stMain] th', '[data-testid=stMain] td'].join(',');
   const bad = [];
   for (const e of document.querySelectorAll(sel)) {
     if (!e.getClientRects().length || e.closest('[aria-hidden=true]')) continue;

@@ -86,7 +86,7 @@ def defences(page) -> None:
     page.get_by_role("tab", name="Defences & recovery").click()
     idle(page)
     page.get_by_role("button", name="Run the defence ladder").click()
-    page.wait_for_selector("[data-testid=stMain] [data-testid=stDataFrame]", timeout=180_000)
+    page.wait_for_selector("[data-testid=stMain] table", timeout=180_000)
     idle(page)
 
 
