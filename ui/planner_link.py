@@ -5,8 +5,9 @@ scenario, design, setting to size, range, replications and objectives.
 (and ``slo2=...`` for a second objective). Values are read with the whole-number reader of
 :mod:`ui.state`; a value that cannot be used is left at its default and named in one
 "Link ignored: field: allowed values, got ..." message, never an exception. A link without
-``slo`` is not a planner link (the Playground's ``mode=both`` or ``reps=20`` may still be in
-the address after a page switch) and is left alone.
+any of ``slo``, ``slo2``, ``knob`` or ``range`` is not a planner link (the Playground's
+``mode=both`` or ``reps=20`` may still be in the address after a page switch) and is left
+alone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ui.state import decode_whole, link_length
 RANGE = (1, 64)  # what the "Range to search" slider offers
 REPS = (2, 30)
 MAX_TARGET = 1e6
+OWN = ("slo", "slo2", "knob", "range")  # parameters only a planner link has
 DEFAULTS: dict[str, Any] = {"scenario": "email_signup", "mode": "async",
                             "knob": "workers.count", "range": (1, 32), "reps": 5,
                             "slo": ("user_wait_s.p95", 2.0), "slo2": None}
@@ -101,7 +103,8 @@ def restore(prefix: str) -> None:
     if prefix + "scenario" in st.session_state:
         return
     params = st.session_state.get(prefix + "view") or st.query_params.to_dict()
-    settings, errors = decode(params) if "slo" in params else (dict(DEFAULTS), [])
+    mine = any(k in params for k in OWN)
+    settings, errors = decode(params) if mine else (dict(DEFAULTS), [])
     state = st.session_state
     for field in ("scenario", "mode", "knob", "range", "reps"):
         state[prefix + field] = settings[field]

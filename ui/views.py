@@ -202,8 +202,10 @@ def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
             "Playground page.")),
         "Theory & load sweep": sweep or (lambda: st.caption(
             "The load sweep is on the Playground page.")),
-        "Downloads": lambda: downloads(results, key, ladders() if ladders else None),
-        "Watch it run": lambda: _animation(results, key, first),
+        "Downloads": lambda: _first_then(first, lambda: downloads(
+            results, key, ladders() if ladders else None)),
+        "Watch it run": lambda: _first_then(first, lambda: render_animation(dict(results),
+                                                                             key=key)),
     }
     for name, tab in zip(TABS, tabs, strict=True):
         if name in extras and tab.open is not False:
@@ -211,10 +213,11 @@ def chart_tabs(keys: list[RunKey], key: str, results: Mapping[str, Result],
                 extras[name]()
 
 
-def _animation(results: Mapping[str, Result], key: str, first: str | None) -> None:
+def _first_then(first: str | None, show: Callable[[], None]) -> None:
+    """``show()`` under the note that it is about the first replication only (if any)."""
     if first:
         st.caption(first)
-    render_animation(dict(results), key=key)
+    show()
 
 
 BEFORE_CHARTS = ("response_time_ecdf", "response_time_over_time")
@@ -240,7 +243,9 @@ def replicated_chart(name: str, key: str, results: Mapping[str, Result],
     note = experiment_caption({label: (r.scenario, r.mode) for label, r in replicated.items()},
                               seeds[0], len(seeds), "means with 95 % confidence intervals")
     chart(fig, f"{name}_reps", f"{key}_{name}_reps", results, note=note)
-    st.caption(f"Mean over {len(seeds)} replications (seeds {seeds[0]}–{seeds[-1]}) with the "
+    span = (f"{seeds[0]}–{seeds[-1]}" if seeds[-1] - seeds[0] == len(seeds) - 1
+            else ", ".join(map(str, seeds)))  # a stopped experiment keeps the seeds it finished
+    st.caption(f"Mean over {len(seeds)} replications (seeds {span}) with the "
                "95 % confidence interval of the mean (Student t) as a translucent band or "
                "error bars" + (": at each response time, the interval of the replications' "
                                "shares (a pointwise band of their ECDFs)."

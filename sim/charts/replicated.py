@@ -46,8 +46,9 @@ def _curves(reps: Replications, name: str) -> list[Any]:
 
 def _pointwise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and 95 % half-width of each column (rows: replications; NaN left out)."""
-    mean = np.nanmean(matrix, axis=0)
     n = np.sum(~np.isnan(matrix), axis=0)
+    mean = np.full(matrix.shape[1], np.nan)
+    mean[n > 0] = np.nanmean(matrix[:, n > 0], axis=0)  # a window nobody arrived in: NaN
     half = np.full(mean.shape, np.nan)
     for k in np.unique(n[n > 1]):
         cols = n == k

@@ -40,7 +40,8 @@ def fake(mode: str, scale: float) -> Replications:
                               "within": within.tolist(),
                               "marks": {"p50": (k + 1) * scale, "p95": (k + 1) * scale
                                         if share >= 0.95 else None, "p99": None}},
-            "over_time": {"width": 1.0, "p95": [1.0 + k, 2.0 + k], "gave_up": [0.0, 0.1 * k],
+            "over_time": {"width": 1.0, "p95": [1.0 + k, 2.0 + k, None],  # 3: nobody
+                          "gave_up": [0.0, 0.1 * k, None],
                           "arriving": [10.0, 10.0], "completed": [k + 1.0, 8.0, 2.0][:k + 1],
                           "errors": [0.0] * (k + 1)},
             "fates": {"succeeded first try": 10 * (k + 1), "failed: out of retries": k}})
@@ -75,10 +76,12 @@ def test_ecdf_band_is_the_pointwise_t_interval_of_the_shares() -> None:
     assert "mean of 3 replications" in fig.layout.title.text
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # an empty window is no mean, no noise
 def test_over_time_band_and_bars_use_the_same_interval() -> None:
     over = over_time_reps(REPS)
     band = next(t for t in over.data if t.fill == "toself" and t.name == "sync CI")
     assert band.y[0] == pytest.approx(2.0 + half_width([1.0, 2.0, 3.0]))  # window 1, top
+    assert len(band.x) == 4  # two windows there and back: the empty one is left out
     fates = fates_reps(REPS)
     bar = next(t for t in fates.data if t.name == "sync")
     k = list(bar.y).index("succeeded first try")

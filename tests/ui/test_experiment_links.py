@@ -80,12 +80,12 @@ def test_planner_settings_survive_the_link() -> None:
 @pytest.mark.parametrize(("params", "expected"), [
     ({"reps": "1000"}, "reps: must be a whole number from 2 to 30, got '1000'"),
     ({"range": "9:3"}, "range: must be LOW:HIGH"),
-    ({"knob": "x"}, "knob: must be one of workers.count"),
+    ({"knob": "x", "slo": "user_wait_s.p95=2"}, "knob: must be one of workers.count"),
     ({"slo2": "user_wait_s.p95=abc"}, "slo2: must be OBJECTIVE=LIMIT"),
     ({"scenario": "nope", "mode": "both"}, "mode: must be one of async, sync"),
 ])
 def test_planner_ignores_a_bad_link_with_a_message(params: dict, expected: str) -> None:
-    at = page("ui/pages/planner.py", slo="user_wait_s.p95=2", **params)
+    at = page("ui/pages/planner.py", **({"knob": "workers.count"} | params))
     assert not at.exception
     assert len(at.error) == 1 and at.error[0].value.startswith("Link ignored: ")
     assert expected in at.error[0].value

@@ -67,6 +67,10 @@ def test_tasks_tab_has_error_bars_and_first_replication_charts_say_so() -> None:
     at.run()
     assert any("first replication only" in c.value for c in at.caption)  # queues, busy
     throughput = next(s for s in specs(at) if s["layout"]["title"]["text"].startswith("Thr"))
+    for tab in ("Downloads", "Watch it run", "Request journeys"):  # the first run's details
+        at.session_state["pg_tab"] = tab
+        at.run()
+        assert any("first replication only" in c.value for c in at.caption), tab
     assert "mean of 3 replications" in throughput["layout"]["title"]["text"]
     assert sum(t.get("fill") == "toself" for t in throughput["data"]) == 2
 
