@@ -4,6 +4,10 @@ out/timings.json (median of several runs), never asserted: the numbers depend on
 
 ASYNC_LAB_TIMING_RUNS (default 1 cold, 3 warm, 5 slider moves) sets how many cold runs to
 median; each cold run starts its own server.
+
+Each page load also records, on the browser's clock from navigation start, when the app shell,
+the first KPI and the first drawn chart appeared, and when the last message of the first script
+run arrived over the websocket: where a slow first chart spends its time (server or browser).
 """
 
 from __future__ import annotations
@@ -24,14 +28,41 @@ pytestmark = [pytest.mark.e2e,
 REPORT = ROOT / "out" / "timings.json"
 
 
-def first_chart(browser, url: str) -> float:
+PHASES = ("shell", "first_kpi", "chart_drawn", "last_message")
+MARKS = """window.__marks = {};
+new MutationObserver(() => { const m = window.__marks, now = Math.round(performance.now());
+  const seen = s => document.querySelector(s);
+  if (!m.shell && seen('[data-testid=stApp]')) m.shell = now;
+  if (!m.first_kpi && seen('[data-testid=stMetric]')) m.first_kpi = now;
+  if (!m.chart_drawn && seen('.js-plotly-plot .main-svg')) m.chart_drawn = now;
+}).observe(document, {subtree: true, childList: true});"""
+
+
+def first_chart(browser, url: str, phases: dict[str, list[float]] | None = None) -> float:
+    """Seconds from navigation to the first chart; ``phases`` gets the browser's marks (ms)."""
     page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.add_init_script(MARKS)
+    last: list[float] = []  # when websocket messages came (the test's clock, from goto)
+    page.on("websocket", lambda ws: ws.on(
+        "framereceived", lambda _: last.append(time.perf_counter())))
     start = time.perf_counter()
     page.goto(url)
     wait_for_new_chart(page, None, timeout_s=120)
     took = time.perf_counter() - start
+    if phases is not None:
+        marks = page.evaluate("window.__marks")
+        before = [t for t in last if t <= start + took]
+        if before:
+            marks["last_message"] = round((max(before) - start) * 1000)
+        for name in PHASES:
+            if name in marks:
+                phases.setdefault(name, []).append(marks[name])
     page.close()
     return took
+
+
+def _medians(phases: dict[str, list[float]]) -> dict[str, float]:
+    return {name: round(statistics.median(xs)) for name, xs in phases.items()}
 
 
 def test_cold_warm_and_slider_times() -> None:
@@ -39,14 +70,16 @@ def test_cold_warm_and_slider_times() -> None:
 
     runs = int(os.environ.get("ASYNC_LAB_TIMING_RUNS", "1"))
     cold, warm, slider = [], [], []
+    cold_phases: dict[str, list[float]] = {}
+    warm_phases: dict[str, list[float]] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for _ in range(runs):
             server = streamlit_server("app.py")
             url = next(server)
-            cold.append(first_chart(browser, url))
+            cold.append(first_chart(browser, url, cold_phases))
             for _ in range(3 if not warm else 0):
-                warm.append(first_chart(browser, url))
+                warm.append(first_chart(browser, url, warm_phases))
             if not slider:
                 page = browser.new_page(viewport={"width": 1280, "height": 720})
                 page.goto(url)
@@ -68,6 +101,8 @@ def test_cold_warm_and_slider_times() -> None:
                     "runs_s": [round(x, 2) for x in xs]}
              for name, xs in (("cold_first_chart", cold), ("warm_first_chart", warm),
                               ("slider_to_chart", slider))}
+    found["cold_phases_median_ms"] = _medians(cold_phases)
+    found["warm_phases_median_ms"] = _medians(warm_phases)
     found["load_average"] = os.getloadavg()[0]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(found, indent=1), encoding="utf-8")
