@@ -71,7 +71,6 @@ def test_no_page_shows_an_exception_for_a_hostile_link(server: str) -> None:
                              "Link ignored" in text))
                 assert page.locator(EXCEPTION).count() == 0, (path, params.keys(), text[:500])
                 assert "Traceback" not in text and text.count("lol") < 50, (path, text[:500])
-                assert "lol, lol" not in text, (path, text[:500])
                 if path in READS_LINKS or (path == "planner" and PLANNER_KEYS & params.keys()):
                     assert "Link ignored" in text or "no lesson" in text, (path, text[:500])
                 page.context.close()

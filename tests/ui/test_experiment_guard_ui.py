@@ -96,7 +96,9 @@ def test_a_search_out_of_time_shows_what_it_tried(no_time: None) -> None:
 
 
 def test_a_defence_ladder_out_of_time_stops_with_a_message(no_time: None) -> None:
-    at = app(scenario="metastable_retry_storm", mode="sync", duration="60")
+    # a seed no other test runs: the ladder's runs are cached across sessions (and tests in
+    # one process), and a ladder whose every run is cached finishes without needing time
+    at = app(scenario="metastable_retry_storm", mode="sync", duration="60", seed="918273")
     at.session_state["pg_tab"] = "Defences & recovery"
     at.run()
     at.button(key="pg_run_ladder").click().run()
