@@ -62,21 +62,12 @@ def caption_text(results: Mapping[str, Result], version: str | None = None) -> s
     first = next(iter(results.values()))
     sc = first.scenario
     labels = list(results)
-    runs = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    runs = _listed(labels)
     seeds = sorted({int(r.seed) for r in results.values()})
     parts = [f"{sc.title} ({sc.id})", runs,
              f"seed {seeds[0]}" if len(seeds) == 1 else "seeds " + ", ".join(map(str, seeds))]
     changes = {label: changed_settings(r.scenario) for label, r in results.items()}
-    distinct = {tuple(c) for c in changes.values()}
-    if len(distinct) == 1:
-        only = next(iter(distinct))
-        parts.append(f"changed: {_words(list(only))}" if only else "as bundled")
-    else:
-        parts += [f"{label.split(':')[0]}: {_words(c) or 'as bundled'}"
-                  for label, c in changes.items()]
-    if version:
-        parts.append(f"Async Lab {version}")
-    return " · ".join(parts)
+    return _join(parts, changes, version)
 
 
 def experiment_caption(configs: Mapping[str, tuple[Scenario, str]], seed: int, reps: int,
@@ -88,11 +79,23 @@ def experiment_caption(configs: Mapping[str, tuple[Scenario, str]], seed: int, r
         return ""
     labels = list(configs)
     sc = next(iter(configs.values()))[0]
-    runs = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    runs = _listed(labels)
     seeds = (f"seed {seed}" if reps == 1
              else f"seeds {seed}–{seed + reps - 1} ({reps} replications)")
     parts = [f"{sc.title} ({sc.id})", runs, seeds] + ([also] if also else [])
     changes = {label: changed_settings(s) for label, (s, _m) in configs.items()}
+    return _join(parts, changes, version)
+
+
+def _listed(labels: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _join(parts: list[str], changes: Mapping[str, list], version: str | None) -> str:
+    """``parts``, then the changed settings (once when every run shares them, else per run's
+    short label) and the version, as one caption line."""
+    parts = list(parts)
     distinct = {tuple(c) for c in changes.values()}
     if len(distinct) == 1:
         only = next(iter(distinct))
