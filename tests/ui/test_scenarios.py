@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sim.scenario import bundled_ids
+from ui.controls import group_key
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TABS = ("Throughput & queues", "Tasks & retries", "Request journeys", "Theory & load sweep")
@@ -35,6 +36,13 @@ def figure(at: AppTest, title_start: str) -> dict:
 
 def open_tab(at: AppTest, tab: str) -> AppTest:
     at.session_state["pg_tab"] = tab
+    return at.run()
+
+
+def unfold(at: AppTest, *groups: str) -> AppTest:
+    """Open these knob groups of the Playground's sidebar (only open groups draw widgets)."""
+    for group in groups:
+        at.session_state[group_key("pg_", group)] = True
     return at.run()
 
 
