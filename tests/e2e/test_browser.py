@@ -121,8 +121,8 @@ def browser() -> Iterator:
 
 
 @pytest.mark.parametrize(("scenario", "tab", "text"), [
-    ("retry_storm", "Throughput & queues", "downstream down"),
-    ("kafka_partitions_hot_key", "Throughput & queues", "Kafka consumer lag"),
+    ("retry_storm", "Over time & queues", "downstream down"),
+    ("kafka_partitions_hot_key", "Over time & queues", "Kafka consumer lag"),
 ])
 def test_engine_features_in_the_browser(server: str, browser, tmp_path: Path, scenario: str,
                                         tab: str, text: str) -> None:

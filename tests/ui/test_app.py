@@ -46,7 +46,7 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize(("tab", "expected"), [
-    ("Throughput & queues", ["Throughput", "Queues", "Busy"]),
+    ("Over time & queues", ["What users", "Throughput", "Queues", "Busy"]),
     ("Tasks & retries", ["What happened to every task", "Retries"]),
     ("Request journeys", ["Journey of 20 sampled requests — sync", "Journey of 20"]),
     ("Theory & load sweep", ["Queue wait: simulation vs theory"]),
