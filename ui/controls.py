@@ -3,6 +3,11 @@
 Widget values live in ``st.session_state`` under ``prefix + knob.key``; they are filled from a
 scenario before the widgets are drawn (so no widget is given both a default and a state value),
 and turned back into dotted overrides afterwards.
+
+Only the widgets of open groups are drawn (a browser draws every widget of a folded expander
+too, and 40 sliders cost a new visitor about half a second before the first chart); the values
+of a folded group's knobs are kept in the session, since Streamlit forgets the state of a
+widget that is not drawn in a run.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from ui.knobs import (
 )
 
 NUMBER_KINDS = {"int": int, "float": float, "optional": float, "rate": float}
+BROKER_GROUP = "Broker"
 
 
 def _broker_key(prefix: str, name: str) -> str:
@@ -104,10 +110,46 @@ def knob_widget(knob: Knob, prefix: str, container: Any = st,
                             key=key, help=tip, format=fmt, disabled=why is not None)
 
 
+def group_key(prefix: str, group: str) -> str:
+    """The session key of a knob group's expander (True when it is open)."""
+    return f"{prefix}open_{group.lower().replace(' ', '_')}"
+
+
+def open_only(prefix: str, groups: set[str]) -> None:
+    """Unfold exactly ``groups`` (and the broker's with "Broker") on the next draw."""
+    for group in (*GROUPS, BROKER_GROUP):
+        st.session_state[group_key(prefix, group)] = group in groups
+
+
+def groups_of(paths: Any) -> set[str]:
+    """The knob groups of these dotted scenario keys (a link's changes), with "Broker"."""
+    paths = set(paths)
+    found = {k.group for k in KNOBS if k.path in paths}
+    broker = any(p.split(".")[0] == "broker" for p in paths)
+    return found | ({BROKER_GROUP} if broker else set())
+
+
+def _group(prefix: str, label: str, unfolded: bool, container: Any) -> Any:
+    """A knob group's expander, or None when it is folded (its widgets are not drawn then)."""
+    key = group_key(prefix, label)
+    if key not in st.session_state:
+        st.session_state[key] = unfolded
+    box = container.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
+def keep(keys: Any) -> None:
+    """Keep the values of widgets that are not drawn in this run (``keys``: session keys)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
                expanded: set[str] | None = None, scenario: Scenario | None = None,
                mode: str | None = None) -> None:
-    """All knobs (or the ``only`` ones), grouped in expanders (``expanded`` ones unfolded).
+    """All knobs (or the ``only`` ones), grouped in expanders (``expanded`` ones unfolded the
+    first time; the session remembers which are open). Only open groups draw their widgets.
 
     With the Kafka broker, Celery-only worker settings are disabled and say why."""
     expanded = expanded if expanded is not None else {"Traffic", "Workers"}
@@ -116,7 +158,11 @@ def knob_panel(prefix: str, only: list[str] | None = None, container: Any = st,
         knobs = [k for k in KNOBS if k.group == group and (only is None or k.key in only)]
         if not knobs:
             continue
-        with container.expander(group, expanded=group in expanded):
+        box = _group(prefix, group, group in expanded, container)
+        if box is None:
+            keep(prefix + k.key for k in knobs)
+            continue
+        with box:
             services = bool(scenario is not None and scenario.services)
             if services and any(not_applicable(k, kind, True) is SERVICES_WHY for k in knobs):
                 st.caption(":material/info: Each service has its own settings "
@@ -145,20 +191,33 @@ def rho_readout(prefix: str, base: Scenario, mode: str | None) -> None:
 
 
 def broker_panel(prefix: str, container: Any = st, expanded: bool = False) -> None:
-    """Broker kind and the main settings of that kind (read from the schema)."""
-    with container.expander("Broker", expanded=expanded):
+    """Broker kind and the main settings of that kind (read from the schema), drawn when
+    the group is open."""
+    box = _group(prefix, BROKER_GROUP, expanded, container)
+    if box is None:
+        keep([prefix + BROKER_KIND, *(k for k in st.session_state
+                                      if isinstance(k, str) and k.startswith(prefix + "broker_"))])
+        _broker_defaults(prefix, st.session_state.get(prefix + BROKER_KIND))
+        return
+    with box:
         kinds = list(broker_models())
         kind = st.selectbox("Broker kind", kinds, key=prefix + BROKER_KIND,
                             help="Which kind of message broker carries the jobs (async mode). "
                             + " ".join(f"{k}: {BROKER_HELP.get(k, '')}" for k in kinds))
+        _broker_defaults(prefix, kind)
         for name, field in broker_fields(kind).items():
             _broker_widget(prefix, kind, name, field)
 
 
+def _broker_defaults(prefix: str, kind: str | None) -> None:
+    """A broker kind's settings not set yet take the schema's defaults (drawn or not)."""
+    for name, field in (broker_fields(kind) if kind else {}).items():
+        if st.session_state.get(_broker_key(prefix, name)) is None:
+            st.session_state[_broker_key(prefix, name)] = field.default
+
+
 def _broker_widget(prefix: str, kind: str, name: str, field: Any) -> None:
     key = _broker_key(prefix, name)
-    if st.session_state.get(key) is None:
-        st.session_state[key] = field.default
     label, tip = field_text(kind, name, field)
     options = field_choices(field)
     if options:

@@ -137,42 +137,60 @@ def exported_figure(fig: Any, results: Mapping[str, Result] | None = None, note:
 
 def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = None,
           note: str = "") -> None:
-    """A chart and, under it, PNG / SVG / HTML downloads of the very same figure (with a caption
-    line naming the scenario, runs, seed and changed settings of ``results``, or ``note`` for an
-    experiment's chart). The chart's key
-    numbers, in words, are its text alternative and sit behind an "In numbers" button."""
+    """A chart and, under it, a "Download" menu with PNG / SVG / HTML files of the very same
+    figure (with a caption line naming the scenario, runs, seed and changed settings of
+    ``results``, or ``note`` for an experiment's chart). The chart's key numbers, in words,
+    are its text alternative and sit behind an "In numbers" button.
+
+    The menu's buttons are built only when it is opened: every widget on a page costs a new
+    visitor's browser time before the first chart is drawn."""
     words = summary(name, results or {}, fig)
     alt = f"Chart: {full_title(fig)}. {words}"
     st.plotly_chart(fig, width="stretch", theme=None, config=PLOT_CONFIG, key=f"chart_{key}",
                     alt=alt)
-    can_image = images_possible()
-    why = None if can_image else "No Chrome/Chromium found here, so PNG/SVG export is off: " \
-        "install chromium (apt-get install -y chromium). HTML export works."
-
-    def exported() -> Any:
-        return exported_figure(fig, results, note)
-
     with st.container(horizontal=True, gap="small"):  # buttons keep their width, then wrap
-        for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
-            st.download_button(
-                fmt.upper(), data=lambda t=fmt: _image(exported(), t), file_name=f"{name}.{fmt}",
-                mime=mime, key=f"dl_{fmt}_{key}", icon=":material/download:", on_click="ignore",
-                disabled=not can_image, help=why or f"Download this chart as {fmt.upper()} "
-                "(rendered by headless Chromium), with a caption saying where it came from.")
-        st.download_button(
-            "HTML", data=lambda: figure_html(exported()), file_name=f"{name}.html",
-            mime="text/html", key=f"dl_html_{key}", on_click="ignore",
-            icon=":material/download:",
-            help="Download an interactive chart that opens in any browser, offline.")
+        menu = st.popover("Download", icon=":material/download:", key=download_key(key),
+                          on_change="rerun", help="This chart as PNG or SVG (for slides) or "
+                          "as an interactive HTML page, with a caption line saying where it "
+                          "came from.")
+        if menu.open:
+            with menu:
+                _download_buttons(lambda: exported_figure(fig, results, note), name, key)
         with st.popover("In numbers", icon=":material/table_chart:",
                         help="The key numbers of this chart, in words."):
             st.markdown(f"**{full_title(fig)}**\n\n{words}")
 
 
-TABS = ("Response time", "Throughput & queues", "Tasks & retries", "Defences & recovery",
+def download_key(key: str) -> str:
+    """The session key of a chart's "Download" menu (True while it is open)."""
+    return f"dl_{key}"
+
+
+def _download_buttons(exported: Callable[[], Any], name: str, key: str) -> None:
+    """PNG, SVG and HTML of ``exported()`` (built only when a button is clicked)."""
+    can_image = images_possible()
+    why = None if can_image else "No Chrome/Chromium found here, so PNG/SVG export is off: " \
+        "install chromium (apt-get install -y chromium). HTML export works."
+    for fmt, mime, what in (("png", "image/png", "a picture for slides"),
+                            ("svg", "image/svg+xml", "a vector picture that scales")):
+        st.download_button(
+            fmt.upper(), data=lambda t=fmt: _image(exported(), t), file_name=f"{name}.{fmt}",
+            mime=mime, key=f"dl_{fmt}_{key}", icon=":material/image:", on_click="ignore",
+            disabled=not can_image, width="stretch", help=why or f"{fmt.upper()}: {what}, "
+            "rendered by headless Chromium, with a caption saying where it came from.")
+    st.download_button(
+        "HTML", data=lambda: figure_html(exported()), file_name=f"{name}.html",
+        mime="text/html", key=f"dl_html_{key}", on_click="ignore", icon=":material/code:",
+        width="stretch", help="An interactive chart that opens in any browser, offline.")
+
+
+TABS = ("Response time", "Over time & queues", "Tasks & retries", "Defences & recovery",
         "Request journeys", "Theory & load sweep", "Downloads", "Watch it run")
-TAB_CHARTS = (("response_time_ecdf", "response_time_over_time"),
-              ("throughput", "queues", "service_queues", "consumer_lag", "busy", "worker_share"),
+# the first tab holds one chart: a second figure there costs a new visitor about 0.3 s before
+# the first chart is drawn (both are drawn in the same task)
+TAB_CHARTS = (("response_time_ecdf",),
+              ("response_time_over_time", "throughput", "queues", "service_queues", "consumer_lag",
+               "busy", "worker_share"),
               ("service_latency", "task_fates", "retries"), ("goodput", "amplification", "breaker"),
               ("journey_",), ("theory",))
 

@@ -33,7 +33,7 @@ def open_tab(name: str):
 
 
 EXTRA = {  # more page states than the tests open: every tab of the Playground
-    "playground_throughput": ("/", open_tab("Throughput & queues"), 1),
+    "playground_throughput": ("/", open_tab("Over time & queues"), 1),
     "playground_tasks": ("/", open_tab("Tasks & retries"), 1),
     "playground_journeys": ("/", open_tab("Request journeys"), 1),
     "playground_theory": ("/", open_tab("Theory & load sweep"), 1),

@@ -66,8 +66,10 @@ def test_slider_chart_and_png_export(server: str, tmp_path: Path) -> None:
             times.append(time.perf_counter() - t0)
             page.wait_for_timeout(300)
         assert "arrivals.rate=21" in page.url  # 20 requests/s + 5 steps of 0.2
+        # the chart's "Download" menu builds its buttons when it opens
+        page.get_by_test_id("stPopoverButton").filter(has_text="Download").first.click()
         with page.expect_download(timeout=60_000) as info:
-            page.get_by_role("button", name="PNG", exact=True).first.click()
+            page.get_by_role("button", name="PNG", exact=True).first.click(timeout=60_000)
         png = tmp_path / "chart.png"
         info.value.save_as(png)
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -119,8 +121,8 @@ def browser() -> Iterator:
 
 
 @pytest.mark.parametrize(("scenario", "tab", "text"), [
-    ("retry_storm", "Throughput & queues", "downstream down"),
-    ("kafka_partitions_hot_key", "Throughput & queues", "Kafka consumer lag"),
+    ("retry_storm", "Over time & queues", "downstream down"),
+    ("kafka_partitions_hot_key", "Over time & queues", "Kafka consumer lag"),
 ])
 def test_engine_features_in_the_browser(server: str, browser, tmp_path: Path, scenario: str,
                                         tab: str, text: str) -> None:

@@ -75,7 +75,7 @@ def test_replications_draw_bands_and_error_bars(server: str, path: str) -> None:
         assert "first replication" not in page.inner_text("[data-testid=stMain]")
         _check(page, f"{path} Response time", axe_ready)
         for tab, title in (("Tasks & retries", "What happened to every task"),
-                           ("Throughput & queues", None)):
+                           ("Over time & queues", None)):
             page.get_by_role("tab", name=tab).click()
             idle(page, 120_000)
             page.mouse.move(0, 0)

@@ -23,7 +23,7 @@ LEGEND = """(title) => {
 
 
 @pytest.mark.parametrize(("tab", "title"), [
-    ("Throughput & queues", "Messages waiting per service"),
+    ("Over time & queues", "Messages waiting per service"),
     ("Tasks & retries", "Task latency per service"),
 ])
 def test_per_service_charts_in_the_browser(server: str, tmp_path: Path, tab: str,

@@ -179,7 +179,7 @@ def test_nothing_is_cut_off_overlapping_or_inaccessible(server: str, browser, ax
 
 def test_every_playground_tab_keeps_titles_clear(server: str, browser) -> None:
     page = open_state(browser, server, "playground")
-    for tab in ("Throughput & queues", "Tasks & retries", "Defences & recovery",
+    for tab in ("Over time & queues", "Tasks & retries", "Defences & recovery",
                 "Request journeys", "Theory & load sweep"):
         page.get_by_role("tab", name=tab).click()
         idle(page)

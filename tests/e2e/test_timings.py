@@ -2,8 +2,12 @@
 from a slider move to the redrawn chart. Measured in a real browser, printed and written to
 out/timings.json (median of several runs), never asserted: the numbers depend on the machine.
 
-ASYNC_LAB_TIMING_RUNS (default 1 cold, 3 warm, 5 slider moves) sets how many cold runs to
-median; each cold run starts its own server.
+ASYNC_LAB_TIMING_RUNS (default 1: 1 cold, 3 warm, 5 slider moves) sets how many cold runs to
+median; each cold run starts its own server and is followed by 3 warm loads (a warm server, a
+new browser context: nothing cached in the browser, as for a student opening the link).
+
+For scale, the same is timed for a reference page (``floor_app.py``: one KPI and the same main
+chart, nothing else): what Streamlit and Plotly alone cost on this machine.
 
 Each page load also records, on the browser's clock from navigation start, when the app shell,
 the first KPI and the first drawn chart appeared, and when the last message of the first script
@@ -78,7 +82,7 @@ def test_cold_warm_and_slider_times() -> None:
             server = streamlit_server("app.py")
             url = next(server)
             cold.append(first_chart(browser, url, cold_phases))
-            for _ in range(3 if not warm else 0):
+            for _ in range(3):
                 warm.append(first_chart(browser, url, warm_phases))
             if not slider:
                 page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -96,11 +100,17 @@ def test_cold_warm_and_slider_times() -> None:
                     page.wait_for_timeout(300)
                 page.close()
             server.close()
+        server = streamlit_server("tests/e2e/floor_app.py")
+        url = next(server)
+        first_chart(browser, url)
+        reference = [first_chart(browser, url) for _ in range(3 * runs)]
+        server.close()
         browser.close()
     found = {name: {"median_s": round(statistics.median(xs), 2),
                     "runs_s": [round(x, 2) for x in xs]}
              for name, xs in (("cold_first_chart", cold), ("warm_first_chart", warm),
-                              ("slider_to_chart", slider))}
+                              ("slider_to_chart", slider),
+                              ("reference_page_warm_first_chart", reference))}
     found["cold_phases_median_ms"] = _medians(cold_phases)
     found["warm_phases_median_ms"] = _medians(warm_phases)
     found["load_average"] = os.getloadavg()[0]

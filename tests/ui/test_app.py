@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sim.charts.titles import plain_title
+from tests.ui.test_scenarios import unfold
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -45,7 +46,7 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize(("tab", "expected"), [
-    ("Throughput & queues", ["Throughput", "Queues", "Busy"]),
+    ("Over time & queues", ["What users", "Throughput", "Queues", "Busy"]),
     ("Tasks & retries", ["What happened to every task", "Retries"]),
     ("Request journeys", ["Journey of 20 sampled requests — sync", "Journey of 20"]),
     ("Theory & load sweep", ["Queue wait: simulation vs theory"]),
@@ -90,7 +91,7 @@ def test_more_workers_shorten_the_async_task_latency() -> None:
 
 
 def test_more_web_threads_shorten_the_sync_user_wait() -> None:
-    at = app(mode="sync")
+    at = unfold(app(mode="sync"), "Web tier")
     assert len(metrics(at, "p95 user wait")) == 1
     before = seconds(metrics(at, "p95 user wait")[0])
     at.slider(key="pg_web_workers").set_value(16).run()

@@ -47,6 +47,8 @@ def test_playground_replications_show_mean_and_interval_and_bands() -> None:
     assert "Mean of 3 replications with 95 % confidence" in ecdf["layout"]["meta"]["numbers"]
     captions = " ".join(c.value for c in at.caption)
     assert "pointwise band of their ECDFs" in captions
+    at.session_state["pg_tab"] = "Over time & queues"
+    at.run()
     over = next(s for s in specs(at) if s["layout"]["title"]["text"].startswith("What users"))
     assert sum(t.get("fill") == "toself" for t in over["data"]) >= 2
 
@@ -63,7 +65,7 @@ def test_tasks_tab_has_error_bars_and_first_replication_charts_say_so() -> None:
     retries = charts["Retries per run"]
     assert {t["name"] for t in retries["data"]} == {"sync", "async"}
     assert all("error_y" in t for t in retries["data"])
-    at.session_state["pg_tab"] = "Throughput & queues"
+    at.session_state["pg_tab"] = "Over time & queues"
     at.run()
     assert any("first replication only" in c.value for c in at.caption)  # queues, busy
     throughput = next(s for s in specs(at) if s["layout"]["title"]["text"].startswith("Thr"))

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sim.scenario import apply_overrides, bundled_ids, load_scenario
+from tests.ui.test_scenarios import unfold
 from ui.broker_knobs import broker_fields, field_choices, field_text
 from ui.catalogue import catalogue, fault_lines, option_label, profile_text
 from ui.knobs import (
@@ -89,7 +90,7 @@ def failed(at: AppTest) -> list[int]:
 
 
 def test_poison_tasks_fail_after_their_retries() -> None:
-    at = app(mode="async", duration="30")
+    at = unfold(app(mode="async", duration="30"), "Task")
     assert failed(at) == [0]
     at.slider(key="pg_poison_rate").set_value(0.05).run()
     assert not at.exception and failed(at)[0] > 0
@@ -97,7 +98,7 @@ def test_poison_tasks_fail_after_their_retries() -> None:
 
 
 def test_a_rate_limit_slows_the_workers_and_is_kept_in_the_link() -> None:
-    at = app(mode="async", duration="30")
+    at = unfold(app(mode="async", duration="30"), "Worker limits")
     before = next(m.value for m in at.metric if m.label == "p95 task latency")
     at.slider(key="pg_rate_limit").set_value(2.5).run()
     assert not at.exception and at.query_params["workers.rate_limit"] == "2.5/s"
@@ -153,7 +154,8 @@ def test_a_slow_scenario_shows_its_real_rate_and_moves_in_small_steps() -> None:
 
 
 def test_celery_only_knobs_are_off_with_kafka_and_say_why() -> None:
-    at = app(scenario="kafka_partitions_hot_key", mode="async", duration="30")
+    at = unfold(app(scenario="kafka_partitions_hot_key", mode="async", duration="30"),
+                "Worker limits")
     assert not at.exception
     for key in CELERY_ONLY:
         widget = at.slider(key=f"pg_{key}") if BY_KEY[key].kind != "bool" \
@@ -168,7 +170,7 @@ def test_celery_only_knobs_are_off_with_kafka_and_say_why() -> None:
 
 
 def test_knobs_that_do_nothing_here_are_off_and_say_why() -> None:
-    at = app(mode="both", duration="20")
+    at = unfold(app(mode="both", duration="20"), "Retry", "Web tier")
     at.toggle(key="pg_acks_late").set_value(True).run()
     assert not at.toggle(key="pg_reject_on_lost").disabled
     at.toggle(key="pg_acks_late").set_value(False).run()

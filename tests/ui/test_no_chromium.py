@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.views
+from ui.views import download_key
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -37,8 +38,14 @@ def test_playground_says_once_that_images_need_chromium(no_browser: None) -> Non
     assert not at.exception
     [text] = notices(at)
     assert "apt-get install -y chromium" in text and "HTML downloads work" in text
+    assert not image_buttons(at)  # the buttons are built when the "Download" menu opens
+    at.session_state[download_key("pg_response_time_ecdf")] = True
+    at.run()
     buttons = image_buttons(at)
-    assert buttons and all(b.proto.disabled for b in buttons)
+    assert len(buttons) == 2 and all(b.proto.disabled for b in buttons)
+    assert all("apt-get install -y chromium" in b.proto.help for b in buttons)
+    [html] = [b for b in at.get("download_button") if b.proto.label == "HTML"]
+    assert not html.proto.disabled
 
 
 def test_lessons_panel_says_it_too(no_browser: None) -> None:

@@ -10,9 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sim.scenario import bundled_ids
+from ui.controls import group_key
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TABS = ("Throughput & queues", "Tasks & retries", "Request journeys", "Theory & load sweep")
+TABS = ("Over time & queues", "Tasks & retries", "Request journeys", "Theory & load sweep")
 
 
 def app(**params: str) -> AppTest:
@@ -38,6 +39,13 @@ def open_tab(at: AppTest, tab: str) -> AppTest:
     return at.run()
 
 
+def unfold(at: AppTest, *groups: str) -> AppTest:
+    """Open these knob groups of the Playground's sidebar (only open groups draw widgets)."""
+    for group in groups:
+        at.session_state[group_key("pg_", group)] = True
+    return at.run()
+
+
 def kpis(at: AppTest) -> list[str]:
     return [m.label for m in at.metric]
 
@@ -57,7 +65,7 @@ def test_every_scenario_renders_in_each_mode(scenario_id: str, mode: str) -> Non
 
 
 def test_broker_outage_is_shaded_on_the_queue_chart() -> None:
-    at = open_tab(app(scenario="broker_outage"), "Throughput & queues")
+    at = open_tab(app(scenario="broker_outage"), "Over time & queues")
     queues = figure(at, "Queues")
     rects = [s for s in queues["layout"].get("shapes", []) if s.get("type") == "rect"]
     assert [(r["x0"], r["x1"]) for r in rects] == [(60, 75)]
@@ -67,7 +75,7 @@ def test_broker_outage_is_shaded_on_the_queue_chart() -> None:
 
 
 def test_kafka_hot_key_shows_lag_per_partition() -> None:
-    at = open_tab(app(scenario="kafka_partitions_hot_key"), "Throughput & queues")
+    at = open_tab(app(scenario="kafka_partitions_hot_key"), "Over time & queues")
     lag = figure(at, "Kafka consumer lag")
     names = [t.get("name") for t in lag["data"] if t["type"] == "scatter"]
     assert names == [f"partition {p}" for p in range(6)]

@@ -20,7 +20,7 @@ def colours(spec: dict) -> dict[str, str]:
 
 
 def test_per_service_charts_keep_one_colour_per_service() -> None:
-    at = open_tab(app(scenario="signup_fanout", mode="both"), "Throughput & queues")
+    at = open_tab(app(scenario="signup_fanout", mode="both"), "Over time & queues")
     assert not at.exception and not at.error
     queues = figure(at, "Messages waiting per service")
     assert {t["name"] for t in queues["data"]} == set(SERVICES)  # async only: one line each

@@ -58,9 +58,18 @@ def _restore() -> None:
     st.session_state[P + "reps"] = view.get("reps") or 1
     controls.clear(P)
     controls.fill(P, effective, force=True)
+    # a shared link also unfolds the groups of the knobs it changed
+    controls.open_only(P, _unfolded(base) | controls.groups_of(view["overrides"]))
 
 
-def _scenario_changed() -> None:
+def _unfolded(base: Scenario) -> set[str]:
+    """The knob groups to unfold for a scenario: the usual ones and those it is about."""
+    broker = base.broker != RabbitMQBroker() or base.topic in ("delivery", "kafka")
+    return open_groups(base) | ({controls.BROKER_GROUP} if broker else set())
+
+
+def _reset() -> None:
+    """The scenario's own values again (the open knob groups stay open)."""
     controls.clear(P)
     previous.forget(P)
     st.session_state.pop(P + "sweep", None)
@@ -69,15 +78,16 @@ def _scenario_changed() -> None:
     controls.fill(P, base, force=True)
 
 
+def _scenario_changed() -> None:
+    _reset()
+    controls.open_only(P, _unfolded(load_scenario(st.session_state[P + "scenario"])))
+
+
 def _to_library() -> None:
     """Callback of "All scenarios": the Lessons page opens on its scenario library."""
     st.session_state.pop("ls_lesson", None)
     st.session_state["ls_view"] = {"lesson": "library"}
     st.session_state[P + "go_library"] = True
-
-
-def _reset() -> None:
-    _scenario_changed()
 
 
 def sidebar(base: Scenario) -> Any:
@@ -91,10 +101,10 @@ def sidebar(base: Scenario) -> Any:
                         "job sizes, so runs can be compared and reproduced.")
         experiments.reps_control(P + "reps")
         slot = st.container()
-        controls.knob_panel(P, expanded=open_groups(base), scenario=base,
+        unfolded = _unfolded(base)
+        controls.knob_panel(P, expanded=unfolded, scenario=base,
                             mode=st.session_state[P + "mode"])
-        controls.broker_panel(P, expanded=base.broker != RabbitMQBroker()
-                              or base.topic in ("delivery", "kafka"))
+        controls.broker_panel(P, expanded=controls.BROKER_GROUP in unfolded)
         st.button("Reset to the scenario's values", on_click=_reset, key=P + "reset",
                   help="Undo every change made with the knobs.")
     return slot
