@@ -44,6 +44,11 @@ def _curves(reps: Replications, name: str) -> list[Any]:
     return [c[name] for c in reps.curves if c.get(name) is not None]
 
 
+def _curves_by_label(all_reps: Mapping[str, Replications], name: str) -> dict[str, list[Any]]:
+    """Each label's ``name`` curves, for the labels that have any."""
+    return {label: d for label, r in all_reps.items() if (d := _curves(r, name))}
+
+
 def _pointwise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and 95 % half-width of each column (rows: replications; NaN left out)."""
     n = np.sum(~np.isnan(matrix), axis=0)
@@ -120,8 +125,8 @@ def _ecdf_series(fig: go.Figure, label: str, color: str, data: list[dict], log: 
 def response_ecdf_reps(all_reps: Mapping[str, Replications], colors: Colors | None = None,
                        results: Any = None) -> go.Figure | None:
     """Share of all users answered within x: mean ECDF and pointwise 95 % band per label."""
-    data = {label: _curves(r, "response_ecdf") for label, r in all_reps.items()}
-    data = {label: d for label, d in data.items() if d and any(x["arrived"] for x in d)}
+    data = {label: d for label, d in _curves_by_label(all_reps, "response_ecdf").items()
+            if any(x["arrived"] for x in d)}
     if not data:
         return None
     mins = [x["min"] for d in data.values() for x in d]
@@ -171,8 +176,7 @@ def _banded_line(fig: go.Figure, x: np.ndarray, mean: np.ndarray, half: np.ndarr
 def over_time_reps(all_reps: Mapping[str, Replications], colors: Colors | None = None,
                    results: Any = None) -> go.Figure | None:
     """p95 user wait and share who gave up by arrival window: mean and 95 % band."""
-    data = {label: _curves(r, "over_time") for label, r in all_reps.items()}
-    data = {label: d for label, d in data.items() if d}
+    data = _curves_by_label(all_reps, "over_time")
     if not data:
         return None
     fig = new_figure(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
@@ -207,8 +211,8 @@ def throughput_reps(all_reps: Mapping[str, Replications], colors: Colors | None 
                     results: Any = None) -> go.Figure | None:
     """Responses per second by window: mean and 95 % band per label, the mean arrival rate
     and (where any) the mean rate of errors and time-outs."""
-    data = {label: d for label, r in all_reps.items() if (d := _curves(r, "over_time"))
-            and "completed" in d[0]}
+    data = {label: d for label, d in _curves_by_label(all_reps, "over_time").items()
+            if "completed" in d[0]}
     if not data:
         return None
     fig, words = new_figure(), []
@@ -252,8 +256,7 @@ def _bars(fig: go.Figure, label: str, color: str, categories: list[str],
 def fates_reps(all_reps: Mapping[str, Replications], colors: Colors | None = None,
                results: Any = None) -> go.Figure | None:
     """Mean tasks per fate with 95 % error bars, one bar per label."""
-    data = {label: _curves(r, "fates") for label, r in all_reps.items()}
-    data = {label: d for label, d in data.items() if d}
+    data = _curves_by_label(all_reps, "fates")
     if not data:
         return None
     order = {f: k for k, f in enumerate(FATES)}

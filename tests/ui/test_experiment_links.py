@@ -4,20 +4,10 @@ range, never an exception."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def page(path: str = "", **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if path:
-        at.switch_page(path)
-    at.query_params.update(params)
-    return at.run()
+from tests.ui.test_url_roundtrip import page
 
 
 def link(at: AppTest) -> dict[str, str]:
