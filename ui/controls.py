@@ -195,8 +195,8 @@ def broker_panel(prefix: str, container: Any = st, expanded: bool = False) -> No
     the group is open."""
     box = _group(prefix, BROKER_GROUP, expanded, container)
     if box is None:
-        keep([prefix + BROKER_KIND, *(k for k in st.session_state
-                                      if isinstance(k, str) and k.startswith(prefix + "broker_"))])
+        keep([k for k in st.session_state  # the kind and its settings
+              if isinstance(k, str) and k.startswith(prefix + "broker_")])
         _broker_defaults(prefix, st.session_state.get(prefix + BROKER_KIND))
         return
     with box:

@@ -68,19 +68,19 @@ def _unfolded(base: Scenario) -> set[str]:
     return open_groups(base) | ({controls.BROKER_GROUP} if broker else set())
 
 
-def _reset() -> None:
-    """The scenario's own values again (the open knob groups stay open)."""
+def _reset() -> Scenario:
+    """The scenario's own values again (the open knob groups stay open); returns it."""
     controls.clear(P)
     previous.forget(P)
     st.session_state.pop(P + "sweep", None)
     base = load_scenario(st.session_state[P + "scenario"])
     st.session_state[P + "seed"] = base.seed
     controls.fill(P, base, force=True)
+    return base
 
 
 def _scenario_changed() -> None:
-    _reset()
-    controls.open_only(P, _unfolded(load_scenario(st.session_state[P + "scenario"])))
+    controls.open_only(P, _unfolded(_reset()))
 
 
 def _to_library() -> None:
