@@ -4,7 +4,8 @@ import streamlit as st
 
 from ui.layout import page_style
 
-st.set_page_config(page_title="Async Lab: sync vs async", page_icon=":material/bolt:",
+# an emoji icon is drawn in the page itself; a :material/...: one is fetched from Google's servers
+st.set_page_config(page_title="Async Lab: sync vs async", page_icon="⚡",
                    layout="wide")
 
 pages = [

@@ -20,6 +20,7 @@ from sim.charts.animation_query import describe, mean_task_time, nice_step
 from sim.charts.animation_segments import Segments, build_segments, run_end
 from sim.runner import Result
 from ui import animation_keys
+from ui.plotly_chart import plotly_chart
 
 MAX_FRAMES = 1200
 CONFIG = {"displaylogo": False, "displayModeBar": False, "scrollZoom": False}
@@ -79,10 +80,10 @@ def render_animation(results: Mapping[str, Result], key: str) -> None:
         fig = _figure(token, window, results)
     animation_keys.install()
     with st.container(key=f"{key}_animbox"):  # names the animation for the keyboard script
-        st.plotly_chart(fig, width="stretch", theme=None, config=CONFIG, key=f"{key}_anim",
-                        alt=f"Animation of {' and '.join(results)}: requests and jobs move "
-                        "as dots through the waiting line, web threads, broker queue and "
-                        "workers. Its numbers at any moment are in 'Inspect one moment' below.")
+        plotly_chart(fig, f"{key}_anim", config=CONFIG,
+                     alt=f"Animation of {' and '.join(results)}: requests and jobs move "
+                     "as dots through the waiting line, web threads, broker queue and "
+                     "workers. Its numbers at any moment are in 'Inspect one moment' below.")
     st.caption("Press **▶ Play** (or a speed) to watch requests and jobs move; drag the time "
                "slider to scrub. Keyboard: Tab to a button and press Enter; on the time slider "
                "the arrow keys, Page Up/Down, Home and End move in time. Each dot is one "

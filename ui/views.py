@@ -32,6 +32,7 @@ from sim.runner import Result
 from ui.animation_view import render_animation
 from ui.knobs import plain_words
 from ui.layout import kpi_columns
+from ui.plotly_chart import plotly_chart
 from ui.runs import RunKey, figure, names, results_of
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -146,8 +147,7 @@ def chart(fig: Any, name: str, key: str, results: Mapping[str, Result] | None = 
     visitor's browser time before the first chart is drawn."""
     words = summary(name, results or {}, fig)
     alt = f"Chart: {full_title(fig)}. {words}"
-    st.plotly_chart(fig, width="stretch", theme=None, config=PLOT_CONFIG, key=f"chart_{key}",
-                    alt=alt)
+    plotly_chart(fig, f"chart_{key}", alt, PLOT_CONFIG)
     with st.container(horizontal=True, gap="small"):  # buttons keep their width, then wrap
         menu = st.popover("Download", icon=":material/download:", key=download_key(key),
                           on_change="rerun", help="This chart as PNG or SVG (for slides) or "

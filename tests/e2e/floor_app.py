@@ -1,7 +1,8 @@
 """The reference page of the timing test: a bare Streamlit page with one KPI and the
-Playground's main chart (the same figure of the same runs), nothing else. Its first-chart time
-is what Streamlit and Plotly alone cost on this machine; the Playground's time is read
-against it."""
+Playground's main chart (the same figure of the same runs), nothing else, drawn by Streamlit's
+own ``st.plotly_chart`` (which loads the whole of plotly.js). Its first-chart time is what
+Streamlit and its Plotly element alone cost on this machine; the Playground (which draws with
+plotly.js's basic bundle, ``ui/plotly_chart.py``) is read against it."""
 
 import sys
 from pathlib import Path

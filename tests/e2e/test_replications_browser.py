@@ -33,7 +33,7 @@ BANDS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => ({
                      .map(t => t.line.color),
   errors: gd._fullData.filter(t => (t.error_x && t.error_x.visible) ||
                                    (t.error_y && t.error_y.visible)).length,
-  name: gd.closest('[data-testid=stPlotlyChart]').getAttribute('aria-label') || ''}))"""
+  name: gd.closest('.al-chart').getAttribute('aria-label') || ''}))"""
 
 
 def _open(browser, url: str):

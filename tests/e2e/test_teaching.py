@@ -149,7 +149,7 @@ def axe_ready() -> bool:
     return axe_available() or install_axe()
 
 
-CHARTS_NAMED = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].map(c =>
+CHARTS_NAMED = """() => [...document.querySelectorAll('.al-chart')].map(c =>
     c.getAttribute('aria-label') || '')"""
 
 

@@ -7,7 +7,8 @@ median; each cold run starts its own server and is followed by 3 warm loads (a w
 new browser context: nothing cached in the browser, as for a student opening the link).
 
 For scale, the same is timed for a reference page (``floor_app.py``: one KPI and the same main
-chart, nothing else): what Streamlit and Plotly alone cost on this machine.
+chart, nothing else, drawn by ``st.plotly_chart``): what Streamlit and its own Plotly element
+alone cost on this machine.
 
 Each page load also records, on the browser's clock from navigation start, when the app shell,
 the first KPI and the first drawn chart appeared, and when the last message of the first script

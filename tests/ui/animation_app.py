@@ -4,6 +4,9 @@ run of a bundled scenario, as the Playground, Compare and Lessons pages call it.
 Query parameters: ``scenario`` (default email_signup), ``duration`` (default 20 s), ``mode``
 (both | sync | async, default both). A seed box stands for a knob: changing it builds a new run
 and a new figure.
+
+``tests/ui/static`` links to the app's ``static/`` folder: Streamlit serves the static folder
+next to the page it runs, and the charts load plotly.js from there (ui/plotly_chart.py).
 """
 
 import sys

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.ui.charts import chart_specs
 
 PAGE = str(Path(__file__).resolve().parent / "animation_app.py")
 
@@ -19,9 +20,9 @@ def page(**params: str) -> AppTest:
 
 
 def figure(at: AppTest) -> dict:
-    charts = at.get("plotly_chart")
+    charts = chart_specs(at)
     assert len(charts) == 1
-    return json.loads(charts[0].proto.spec)
+    return charts[0]
 
 
 @pytest.mark.parametrize("mode", ["both", "sync", "async"])

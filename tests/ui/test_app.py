@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sim.charts.titles import plain_title
+from tests.ui.charts import chart_specs
 from tests.ui.test_scenarios import unfold
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -41,8 +41,7 @@ def test_playground_shows_kpis_for_both_modes_and_charts() -> None:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [plain_title(json.loads(c.proto.spec)["layout"]["title"]["text"])
-            for c in at.get("plotly_chart")]
+    return [plain_title(spec["layout"]["title"]["text"]) for spec in chart_specs(at)]
 
 
 @pytest.mark.parametrize(("tab", "expected"), [
@@ -67,7 +66,7 @@ def test_load_sweep_runs_on_demand() -> None:
     assert len(chart_titles(at)) == 1
     at.button(key="pg_run_sweep").click().run()
     assert not at.exception
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = chart_specs(at)
     sweep = next(s for s in specs if s["layout"]["title"]["text"].startswith("Load sweep"))
     sync = next(t for t in sweep["data"] if t["name"] == "sync")
     p95 = numbers(sync["y"])

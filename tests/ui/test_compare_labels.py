@@ -3,11 +3,11 @@ exports), and says once what they share."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.charts import chart_specs
 from ui.compare_labels import differing, labels, shared
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -45,7 +45,7 @@ def test_compare_page_labels_rows_legends_and_exports_by_the_difference() -> Non
     assert any("A: fixed back-off, no jitter" in t for t in titles), titles
     assert any("B: exponential back-off, full jitter" in t for t in titles), titles
     assert "both: async, 20% attempts fail" in at.caption[0].value
-    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    chart = chart_specs(at)[0]
     names = {t.get("name") for t in chart["data"]}
     assert {"A: fixed back-off, no jitter", "B: exponential back-off, full jitter"} <= names
     assert not any("…" in (n or "") for n in names)

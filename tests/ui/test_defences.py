@@ -3,13 +3,13 @@ with its progress bar and table, and the ladder in the HTML report."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from sim import load_scenario, run
 from sim.charts.export import report_html
+from tests.ui.charts import chart_specs
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TAB = "Defences & recovery"
@@ -22,7 +22,7 @@ def app(**params: str) -> AppTest:
 
 
 def titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
 
 
 def test_defences_tab_draws_goodput_amplification_and_the_breaker_band() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from tests.ui.charts import chart_specs
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -17,11 +18,11 @@ def app(**params: str) -> AppTest:
 
 
 def titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
 
 
 def specs(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return chart_specs(at)
 
 
 def test_playground_replications_show_mean_and_interval_and_bands() -> None:
@@ -107,8 +108,7 @@ def test_load_sweep_any_key_with_bands_and_theory() -> None:
     at.slider(key="pg_sweep_reps").set_value(2)
     at.button(key="pg_run_sweep").click().run()
     assert not at.exception and not at.error
-    specs = {json.loads(c.proto.spec)["layout"]["title"]["text"]: json.loads(c.proto.spec)
-             for c in at.get("plotly_chart")}
+    specs = {spec["layout"]["title"]["text"]: spec for spec in chart_specs(at)}
     sweep = next(v for k, v in specs.items() if k.startswith("Load sweep"))
     assert sweep["layout"]["xaxis"]["title"]["text"] == "workers.count"
     assert any(t.get("fill") == "toself" for t in sweep["data"])

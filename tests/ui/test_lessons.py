@@ -3,7 +3,6 @@ predict-then-run, quiz marking, hidden answers, presenter step-through, the scen
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from sim.charts.titles import plain_title
 from sim.lessons import ChoicePredict, load_lessons
 from sim.scenario import bundled_ids
+from tests.ui.charts import chart_specs
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 LESSONS = load_lessons()
@@ -37,8 +37,7 @@ def expander_labels(at: AppTest) -> list[str]:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [plain_title(json.loads(c.proto.spec)["layout"]["title"]["text"])
-            for c in at.get("plotly_chart")]
+    return [plain_title(spec["layout"]["title"]["text"]) for spec in chart_specs(at)]
 
 
 def menus(at: AppTest) -> list[str]:

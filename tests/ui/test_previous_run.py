@@ -3,13 +3,13 @@ charts draw the previous run faded, and a pinned run stays the reference across 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from sim.charts.before import SUFFIX, with_before
 from sim.charts.palette import BEFORE_OPACITY
+from tests.ui.charts import chart_specs
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -26,7 +26,7 @@ def kpis(at: AppTest) -> list[tuple[str, str, str]]:
 
 
 def ecdf_names(at: AppTest) -> list[str]:
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = chart_specs(at)[0]
     return [t.get("name") for t in spec["data"]]
 
 
@@ -40,7 +40,7 @@ def test_a_knob_change_keeps_the_previous_run_in_view() -> None:
     notes = {label: d for label, _v, d in kpis(at)}
     assert notes["p95 task latency"] == f"was {first['p95 task latency']}"
     assert "async (before)" in ecdf_names(at)
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = chart_specs(at)[0]
     faded = next(t for t in spec["data"] if t.get("name") == "async (before)")
     assert faded["opacity"] == BEFORE_OPACITY and faded["line"]["dash"] == "dot"
 

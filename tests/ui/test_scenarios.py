@@ -3,13 +3,13 @@ engine's newer features where a student sees them (faults, Kafka lag, task fates
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from sim.scenario import bundled_ids
+from tests.ui.charts import chart_specs
 from ui.controls import group_key
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -24,7 +24,7 @@ def app(**params: str) -> AppTest:
 
 def figures(at: AppTest) -> dict[str, dict]:
     """The plotly figures on the page, by title."""
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = chart_specs(at)
     return {spec["layout"]["title"]["text"]: spec for spec in specs}
 
 

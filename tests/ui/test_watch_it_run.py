@@ -3,10 +3,11 @@ and the Lessons page toggle (AppTest; the tiny page in animation_app.py tests th
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from tests.ui.charts import chart_specs
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TAB = "Watch it run"
@@ -20,7 +21,7 @@ def app(**params: str) -> AppTest:
 
 def animations(at: AppTest) -> list[dict]:
     """Figures on the page that are animations (they have frames and a time slider)."""
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    figs = chart_specs(at)
     return [f for f in figs if f.get("frames") and f["layout"].get("sliders")]
 
 
