@@ -63,3 +63,14 @@ def server() -> Iterator[str]:
     """The app itself, served once for every browser test of a test process (with xdist, one
     per worker), so its run cache stays warm from one test module to the next."""
     yield from streamlit_server("app.py")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One headless Chromium for the tests of a module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()

@@ -12,7 +12,6 @@ import os
 import shutil
 import statistics
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -108,16 +107,6 @@ def drawn_tab(page, url: str, tab: str, text: str) -> None:
         "p.querySelector('.main-svg') && p.textContent.includes(text)) && "
         "!document.querySelector('[data-testid=stStatusWidget]')", arg=text, timeout=90_000)
     page.wait_for_timeout(800)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize(("scenario", "tab", "text"), [

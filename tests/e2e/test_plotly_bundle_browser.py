@@ -5,13 +5,12 @@ the page asks nothing of any server but the app's own (a class may be offline)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.conftest import ARGS, CHROMIUM
+from tests.e2e.conftest import CHROMIUM
 from tests.e2e.test_browser import wait_for_new_chart
 from ui.plotly_chart import BUNDLE
 from ui.views import TABS
@@ -24,16 +23,6 @@ CHARTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
   return {role: box && box.getAttribute('role'), name: box && box.getAttribute('aria-label'),
           drawn: !!gd.querySelector('.main-svg')};
 })"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_every_tab_draws_with_the_basic_bundle_loaded_once(server: str, browser) -> None:

@@ -8,7 +8,7 @@ Each page state is opened once; the checks run at 1280Ã—720, then again at 1440Ã
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,21 +26,11 @@ from tests.e2e.audit import (
     overlaps,
     truncated,
 )
-from tests.e2e.conftest import ARGS, CHROMIUM
+from tests.e2e.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium")]
 SMALL, LARGE = {"width": 1280, "height": 720}, {"width": 1440, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def run_lesson_step(page) -> None:
