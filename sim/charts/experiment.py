@@ -8,6 +8,7 @@ metric with ``mean``, ``ci_low``, ``ci_high``); replications as quantile curves.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,7 @@ def plan_figure(points: pd.DataFrame, knob: str, slo: Mapping[str, float],
             error_y={"type": "data", "symmetric": False, "array": (high - mean).fillna(0),
                      "arrayminus": (mean - low).fillna(0), "color": GREY}), row=row, col=1)
         fig.add_hline(y=slo[key], line={"color": BLACK, "dash": "dash"}, row=row, col=1)
+        fig.update_yaxes(range=_log_range([*low, *high, *mean, slo[key]]), row=row, col=1)
         if answer is not None:
             fig.add_vline(x=answer, line={"color": MEETS, "width": 1}, row=row,
                           col=1)
@@ -116,9 +118,21 @@ def plan_figure(points: pd.DataFrame, knob: str, slo: Mapping[str, float],
                                  marker={"symbol": symbol, "size": 11, "color": color}))
     found = f" — smallest that meets: {answer:g}" if answer is not None else " — none meets"
     style(fig, f"Capacity planner: {knob}{found}", knob, "", height=320 + 220 * len(keys))
-    fig.update_yaxes(type="log")  # the smallest settings are often orders of magnitude off
+    # the smallest settings are often orders of magnitude off: a log axis, labelled at 1, 2, 5
+    fig.update_yaxes(type="log", dtick="D2")
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def _log_range(values: Sequence[float], pad: float = 0.12) -> list[float] | None:
+    """A log axis's range (log10 units) around the positive ``values``, padded so that the
+    target line is never on the top edge under its subplot title."""
+    positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not positive:
+        return None
+    low, high = math.log10(min(positive)), math.log10(max(positive))
+    pad = max(pad, (high - low) * 0.08)
+    return [low - pad, high + pad]
 
 
 def ecdf_band_figure(curves: Mapping[str, list[list[float] | None]],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -51,6 +53,19 @@ def test_plan_figure_marks_the_target_and_the_answer() -> None:
     assert "smallest that meets: 2" in fig.layout.title.text
     assert list(fig.data[0].marker.symbol) == ["x", "circle", "circle"]
     assert {s.x0 for s in fig.layout.shapes if s.type == "line" and s.x0 == s.x1} == {2}
+
+
+def test_plan_figure_keeps_the_target_line_off_the_edge_under_its_title() -> None:
+    """A target far above every tried point (the usual case when the smallest setting already
+    meets it) sits inside the axis with room above it, not on the top edge where its subplot
+    title is written."""
+    points = pd.DataFrame({"value": [1, 32], "meets": [True, True],
+                           "k mean": [0.06, 0.06], "k ci_low": [0.05, 0.05],
+                           "k ci_high": [0.07, 0.07]})
+    fig = plan_figure(points, "workers.count", {"k": 2.0}, 1)
+    low, high = fig.layout.yaxis.range
+    assert low < math.log10(0.05) and high - math.log10(2.0) >= 0.1
+    assert fig.layout.yaxis.dtick == "D2"
 
 
 def test_ecdf_band_and_error_bars() -> None:
