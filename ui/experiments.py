@@ -148,7 +148,7 @@ def significance(table: pd.DataFrame, a: str, b: str) -> list[str]:
     return lines
 
 
-def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int, key: str,
+def show(configs: Mapping[str, tuple[Scenario, str]], reps: int, seed: int,
          titles: Mapping[str, str] | None = None, compare: bool = False
          ) -> dict[str, Replications] | None:
     """KPIs over replications (and, with ``compare``, the significance of B − A); the

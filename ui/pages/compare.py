@@ -181,7 +181,7 @@ def render() -> None:
         return
     configs_run = {label: (scenarios[side], mode) for (label, _js, mode, _s), side
                    in zip(keys, SIDES, strict=True)}
-    spread = experiments.show(configs_run, reps, seed, "cmp", compare=True) if reps > 1 \
+    spread = experiments.show(configs_run, reps, seed, compare=True) if reps > 1 \
         else None
     if spread is None:
         kpi_rows_for(results)

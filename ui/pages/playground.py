@@ -163,7 +163,7 @@ def render() -> None:
     with slot:
         previous.controls(P, reference)
     before = results_of(reference) if reference else None
-    spread = experiments.show({m: (scenario, m) for m in modes}, reps, seed, "pg",
+    spread = experiments.show({m: (scenario, m) for m in modes}, reps, seed,
                               MODE_TITLES) if reps > 1 else None
     if spread is None:
         kpi_rows_for(results, MODE_TITLES, before=before)
