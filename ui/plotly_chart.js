@@ -41,8 +41,9 @@ function frame(parent) {
   full.title = "Show this chart full screen (Esc to leave)";
   full.setAttribute("aria-label", "Show this chart full screen");
   full.addEventListener("click", () => {
-    if (document.fullscreenElement === box) document.exitFullscreen();
-    else box.requestFullscreen();
+    const change = document.fullscreenElement === box ? document.exitFullscreen()
+      : box.requestFullscreen();
+    change.catch(() => {});  // refused (e.g. inside a frame that does not allow it): stay put
   });
   box.addEventListener("fullscreenchange", () => fullHeight(box, plot, box.__height));
   box.append(plot, full);
