@@ -36,7 +36,7 @@ $(AXE): package.json
 
 test: $(VENV)/.dev-installed $(AXE)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n 2 -q --durations=10
+	$(PY) -m pytest -n 2 --dist worksteal -q --durations=10
 
 # reference screenshots of every page (1280x720 and 1440x900, student and instructor) for
 # reviewers, written to out/screenshots/ (not committed)

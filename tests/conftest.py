@@ -18,6 +18,13 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (marked ``slow``) run first: with ``--dist worksteal`` (the Makefile)
+    the other worker takes the short ones meanwhile, so the suite does not end waiting for a
+    long test that happened to start late."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: keeps order
+
+
 # --- browser tests: skipped loudly on a machine without them, never skipped in CI ------------
 
 BROWSER_WORDS = ("chromium", "chrome", "playwright")

@@ -237,6 +237,7 @@ def extreme_scenarios(draw) -> dict:
 # cannot show; the engine counts that user as still in the system, on purpose.
 # 50 examples: each runs the scenario twice, at up to 20,000 events; this is the suite's
 # slowest test (about 1 s an example alone, three times that beside the browser tests)
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=extreme_scenarios(), mode=st.sampled_from(["sync", "async"]))
 def test_the_work_bound_bounds_every_run(data: dict, mode: str) -> None:
