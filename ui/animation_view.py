@@ -80,7 +80,7 @@ def render_animation(results: Mapping[str, Result], key: str) -> None:
         fig = _figure(token, window, results)
     animation_keys.install()
     with st.container(key=f"{key}_animbox"):  # names the animation for the keyboard script
-        plotly_chart(fig, f"{key}_anim", config=CONFIG,
+        plotly_chart(fig, f"{key}_anim", config=CONFIG, corner="right",  # Play is top left
                      alt=f"Animation of {' and '.join(results)}: requests and jobs move "
                      "as dots through the waiting line, web threads, broker queue and "
                      "workers. Its numbers at any moment are in 'Inspect one moment' below.")

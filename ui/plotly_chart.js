@@ -2,7 +2,8 @@
 // once per browser page from the app's static folder. See ui/plotly_chart.py for why.
 //
 // data: {spec: the figure as JSON text, config: Plotly's config, alt: the text alternative,
-//        src: the bundle's address relative to the page}
+//        src: the bundle's address relative to the page, corner: where the full-screen button
+//        sits, "left" (default) or "right"}
 
 let loading = null;
 
@@ -61,6 +62,7 @@ export default function (component) {
   const plot = box.querySelector(".al-chart-plot");
   const fig = JSON.parse(data.spec);
   box.setAttribute("aria-label", data.alt || "Chart");
+  box.classList.toggle("al-chart-right", data.corner === "right");
   box.__height = (fig.layout && fig.layout.height) || 450;
   fullHeight(box, plot, box.__height);
   plotly(data.src)

@@ -32,6 +32,7 @@ CSS = """
 .al-chart-full { position: absolute; top: 0; left: 0; z-index: 2; width: 2rem; height: 2rem;
   padding: 0; border: 1px solid #8b8d98; border-radius: 0.4rem; background: #fff;
   color: #31333f; font-size: 1rem; line-height: 1; cursor: pointer; opacity: 0; }
+.al-chart-right .al-chart-full { left: auto; right: 0; }
 .al-chart:hover .al-chart-full, .al-chart-full:focus-visible { opacity: 1; }
 .al-chart-full:focus-visible { outline: 3px solid #0072B2; outline-offset: 2px; }
 """
@@ -49,13 +50,17 @@ class UnsupportedTrace(ValueError):
     """A figure has a trace type the basic bundle cannot draw."""
 
 
-def plotly_chart(fig: Any, key: str, alt: str, config: dict[str, Any] | None = None) -> None:
-    """Draw ``fig`` (a plotly Figure) across its column; ``alt`` is its text alternative."""
+def plotly_chart(fig: Any, key: str, alt: str, config: dict[str, Any] | None = None,
+                 corner: str = "left") -> None:
+    """Draw ``fig`` (a plotly Figure) across its column; ``alt`` is its text alternative. The
+    full-screen button sits in the top ``corner`` ("left": clear of the title and of Plotly's
+    modebar on the right; "right" for a figure with its own buttons top left)."""
     other = sorted({trace.type for trace in fig.data} - TRACE_TYPES)
     if other:
         raise UnsupportedTrace(f"chart {key!r}: trace type {', '.join(other)} is not in "
                                "plotly.js's basic bundle (it draws "
                                f"{', '.join(sorted(TRACE_TYPES))})")
     # Streamlit keeps "__" in a component's key for itself
-    data = {"spec": fig.to_json(), "config": config or {}, "alt": alt, "src": SRC}
+    data = {"spec": fig.to_json(), "config": config or {}, "alt": alt, "src": SRC,
+            "corner": corner}
     _render(key=key.replace("__", "_~"), data=data)

@@ -104,6 +104,24 @@ FIRST_SCREEN = """() => {
 }"""
 
 
+FULL_SCREEN_BUTTON = """() => {  // what a chart's full-screen button covers: its texts and controls
+  const hit = (a, b) => a.left < b.right && b.left < a.right &&
+                        a.top < b.bottom && b.top < a.bottom;
+  const parts = '.updatemenu-button, .slider-container, .gtitle, .legend, .annotation-text, ' +
+                '.xtitle, .ytitle, .infolayer text';
+  const found = [];
+  document.querySelectorAll('.al-chart').forEach(box => {
+    const button = box.querySelector('.al-chart-full').getBoundingClientRect();
+    box.querySelectorAll(parts).forEach(el => {
+      const r = el.getBoundingClientRect();
+      if (r.width && r.height && hit(button, r)) found.push(el.getAttribute('class') + ': ' +
+        (el.textContent || '').slice(0, 40));
+    });
+  });
+  return found;
+}"""
+
+
 def idle(page, timeout_ms: int = 90_000) -> None:
     """Wait until Streamlit has finished its run (and the page has settled)."""
     page.wait_for_timeout(250)
@@ -123,6 +141,11 @@ def truncated(page) -> list[str]:
 
 def overlaps(page) -> list[str]:
     return page.evaluate(OVERLAPS)
+
+
+def under_full_screen_button(page) -> list[str]:
+    """The chart texts and controls that a chart's full-screen button covers (none, please)."""
+    return page.evaluate(FULL_SCREEN_BUTTON)
 
 
 def animation(page) -> dict[str, list[str]] | None:

@@ -1,6 +1,7 @@
 """Every chart of the Playground is drawn with plotly.js's basic bundle, loaded once per page:
 Streamlit's own Plotly chunk (the whole of plotly.js, 4.7 MB) is never fetched, whichever tab
-is opened. Each chart is a named figure with a full-screen button that a keyboard reaches. And
+is opened. Each chart is a named figure with a full-screen button that a keyboard reaches and
+that covers none of the chart's texts or controls (the animation's Play button included). And
 the page asks nothing of any server but the app's own (a class may be offline)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.e2e.audit import under_full_screen_button
 from tests.e2e.conftest import CHROMIUM
 from tests.e2e.test_browser import wait_for_new_chart
 from ui.plotly_chart import BUNDLE
@@ -39,6 +41,7 @@ def test_every_tab_draws_with_the_basic_bundle_loaded_once(server: str, browser)
         page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')",
                                timeout=120_000)
         page.wait_for_timeout(600)
+        assert not under_full_screen_button(page), f"{tab}: the full-screen button covers"
     page.get_by_role("tab", name="Theory & load sweep").click()
     page.get_by_role("button", name="Run the load sweep").click(timeout=60_000)
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(gd => "
@@ -47,6 +50,7 @@ def test_every_tab_draws_with_the_basic_bundle_loaded_once(server: str, browser)
     page.get_by_role("tab", name="Watch it run").click()
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some("
                            "gd => gd.layout && gd.layout.sliders)", timeout=120_000)
+    assert not under_full_screen_button(page), "the full-screen button covers part of the animation"
     charts = page.evaluate(CHARTS)
     assert charts and all(c["drawn"] and c["role"] == "figure" and c["name"] for c in charts)
     assert sum(BUNDLE in url for url in scripts) == 1, scripts

@@ -25,6 +25,7 @@ from tests.e2e.audit import (
     install_axe,
     overlaps,
     truncated,
+    under_full_screen_button,
 )
 from tests.e2e.conftest import CHROMIUM
 
@@ -129,6 +130,8 @@ def open_state(browser, server: str, state: str, viewport: dict | None = None):
 def check_layout(page, where: str) -> None:
     assert not truncated(page), f"{where}: cut to '…': {truncated(page)}"
     assert not overlaps(page), f"{where}: overlapping chart texts: {overlaps(page)}"
+    covered = under_full_screen_button(page)
+    assert not covered, f"{where}: the full-screen button covers {covered}"
 
 
 AXE_REPORT = Path(__file__).resolve().parents[2] / "out" / "axe"
