@@ -24,9 +24,8 @@ function plotly(src) {
   return loading;
 }
 
-function fullHeight(box, plot, height) {
-  plot.style.height = document.fullscreenElement === box ? "100vh" : height + "px";
-  if (plot._fullLayout) window.Plotly.Plots.resize(plot);
+function setHeight(box, plot) {
+  plot.style.height = document.fullscreenElement === box ? "100vh" : box.__height + "px";
 }
 
 function frame(parent) {
@@ -46,7 +45,10 @@ function frame(parent) {
       : box.requestFullscreen();
     change.catch(() => {});  // refused (e.g. inside a frame that does not allow it): stay put
   });
-  box.addEventListener("fullscreenchange", () => fullHeight(box, plot, box.__height));
+  box.addEventListener("fullscreenchange", () => {
+    setHeight(box, plot);
+    if (plot._fullLayout) window.Plotly.Plots.resize(plot);
+  });
   box.append(plot, full);
   parent.appendChild(box);
   // the page's layout can change without a window resize (sidebar, tabs): follow the box
@@ -64,7 +66,7 @@ export default function (component) {
   box.setAttribute("aria-label", data.alt || "Chart");
   box.classList.toggle("al-chart-right", data.corner === "right");
   box.__height = (fig.layout && fig.layout.height) || 450;
-  fullHeight(box, plot, box.__height);
+  setHeight(box, plot);  // Plotly.react below lays the figure out at this size
   plotly(data.src)
     .then((Plotly) => Plotly.react(plot, {data: fig.data, layout: fig.layout,
                                           frames: fig.frames || [], config: data.config}))
